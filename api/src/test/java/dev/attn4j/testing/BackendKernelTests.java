@@ -1,0 +1,473 @@
+package dev.attn4j.testing;
+
+import static dev.attn4j.testing.Oracle.U;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.spi.Activation;
+import dev.attn4j.spi.Backend;
+import dev.attn4j.spi.Transpose;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Every SPI kernel of a backend against the float64 {@link Oracle}, over awkward shapes, with an error budget
+ * beside each check grounded in float32 error analysis ({@code u = 2^-24}). A backend's test class extends
+ * this and says how to open the backend; the same cases then hold for every backend.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BackendKernelTests {
+  protected Backend backend;
+
+  /** Opens the backend under test (closed after all tests). */
+  protected abstract Backend open();
+
+  @BeforeAll
+  void openBackend() {
+    backend = open();
+  }
+
+  @AfterAll
+  void closeBackend() {
+    backend.close();
+  }
+
+  // ---- GEMM ------------------------------------------------------------------------------------
+
+  private static final int[][] GEMM_SHAPES = {
+    {1, 1, 1}, {1, 7, 3}, {5, 1, 9}, {3, 4, 1}, {7, 13, 17}, {8, 32, 16}, {9, 33, 257}, {17, 31, 5}, {33, 65, 300},
+    {64, 64, 64}, {130, 70, 1030}, {200, 3, 50}, {2, 300, 40}
+  };
+
+  @TestFactory
+  Stream<DynamicTest> gemm() {
+    List<DynamicTest> tests = new ArrayList<>();
+    long seed = 1;
+    for (int[] s : GEMM_SHAPES) {
+      for (Transpose ta : Transpose.values()) {
+        for (Transpose tb : Transpose.values()) {
+          long sd = seed++;
+          tests.add(dynamicTest("GEMM(m=" + s[0] + ",n=" + s[1] + ",k=" + s[2] + ",A=" + ta + ",B=" + tb + ",seed=" + sd + ")",
+              () -> gemmCase(s[0], s[1], s[2], ta, tb, 1f, 0f, sd)));
+        }
+      }
+    }
+    tests.add(dynamicTest("GEMM(m=19,n=21,k=23,alpha=0.5,beta=2)", () -> gemmCase(19, 21, 23, Transpose.NONE, Transpose.TRANSPOSE, 0.5f, 2f, 99)));
+    tests.add(dynamicTest("GEMM(m=40,n=40,k=300,alpha=-1,beta=1,A=T)", () -> gemmCase(40, 40, 300, Transpose.TRANSPOSE, Transpose.NONE, -1f, 1f, 98)));
+    return tests.stream();
+  }
+
+  /**
+   * Budget: a float32 dot product of length k has error at most {@code gamma_k * sum|a||b|},
+   * {@code gamma_k ~ k u}, whatever the summation order (blocking, FMA, threads); times |alpha|, plus the
+   * rounding of the beta term.
+   */
+  private void gemmCase(int m, int n, int k, Transpose ta, Transpose tb, float alpha, float beta, long seed) {
+    float[] a = Data.uniform(seed, m * k);
+    float[] b = Data.uniform(seed + 1000, k * n);
+    float[] c0 = Data.uniform(seed + 2000, m * n);
+    try (TensorScope s = TensorScope.open()) {
+      Tensor ta2 = ta == Transpose.TRANSPOSE ? s.of(transpose(a, m, k), k, m) : s.of(a, m, k);
+      Tensor tb2 = tb == Transpose.TRANSPOSE ? s.of(transpose(b, k, n), n, k) : s.of(b, k, n);
+      Tensor c = s.of(beta == 0 ? nans(m * n) : c0, m, n);
+      backend.gemm(alpha, ta2, ta, tb2, tb, beta, c);
+      double[] ref = Oracle.matmul(Oracle.toDouble(a), Oracle.toDouble(b), m, n, k);
+      double[] mag = Oracle.matmul(Oracle.abs(Oracle.toDouble(a)), Oracle.abs(Oracle.toDouble(b)), m, n, k);
+      for (int i = 0; i < ref.length; i++) {
+        ref[i] = alpha * ref[i] + (beta == 0 ? 0 : beta * (double) c0[i]);
+      }
+      Budget.check("GEMM m=" + m + " n=" + n + " k=" + k + " seed=" + seed, ref, c.toArray(),
+          i -> (k + 2) * U * Math.abs(alpha) * mag[i] + 3 * U * Math.abs(beta * c0[i]) + 1e-30);
+    }
+  }
+
+  @Test
+  void gemmBatchedStridedAndBroadcast() {
+    int batch = 3;
+    int heads = 2;
+    int m = 11;
+    int n = 9;
+    int k = 37;
+    try (TensorScope s = TensorScope.open()) {
+      // A is a strided view: every other column block of a wider buffer, permuted like split heads.
+      float[] wide = Data.uniform(7, batch * m * heads * k * 2);
+      Tensor buf = s.of(wide, batch, m, heads, 2 * k);
+      Tensor a = buf.slice(3, k, k).permute(0, 2, 1, 3); // [batch, heads, m, k], non-contiguous
+      float[] w = Data.uniform(8, n * k);
+      Tensor weight = s.of(w, n, k); // broadcast across batch and heads, used transposed
+      Tensor out = s.allocate(batch, m, heads, n).permute(0, 2, 1, 3); // written through a strided view
+      backend.gemm(1f, a, Transpose.NONE, weight, Transpose.TRANSPOSE, 0f, out);
+      double[] wt = Oracle.transpose(Oracle.toDouble(w), n, k);
+      for (int bi = 0; bi < batch; bi++) {
+        for (int h = 0; h < heads; h++) {
+          double[] ad = Oracle.toDouble(a.select(0, bi).select(0, h).toArray());
+          double[] ref = Oracle.matmul(ad, wt, m, n, k);
+          double[] mag = Oracle.matmul(Oracle.abs(ad), Oracle.abs(wt), m, n, k);
+          Budget.check("batched GEMM b=" + bi + " h=" + h, ref, out.select(0, bi).select(0, h).toArray(), i -> (k + 2) * U * mag[i] + 1e-30);
+        }
+      }
+    }
+  }
+
+  @Test
+  void gemmWithZeroKScalesC() {
+    try (TensorScope s = TensorScope.open()) {
+      Tensor c = s.of(new float[] {1, 2, 3, 4}, 2, 2);
+      backend.gemm(1f, s.allocate(2, 0), Transpose.NONE, s.allocate(0, 2), Transpose.NONE, 3f, c);
+      assertEquals(List.of(3f, 6f, 9f, 12f), boxed(c.toArray()));
+      backend.gemm(1f, s.allocate(1, 0), Transpose.NONE, s.allocate(0, 2), Transpose.NONE, 0f, c.slice(0, 0, 1));
+      assertEquals(List.of(0f, 0f, 9f, 12f), boxed(c.toArray()));
+    }
+  }
+
+  @Test
+  void gemmRejectsBadShapes() {
+    try (TensorScope s = TensorScope.open()) {
+      Tensor a = s.allocate(3, 4);
+      Tensor b = s.allocate(5, 6);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> backend.gemm(1f, a, Transpose.NONE, b, Transpose.NONE, 0f, s.allocate(3, 6)));
+      assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("[5, 6]"), e.getMessage());
+      assertThrows(IllegalArgumentException.class,
+          () -> backend.gemm(1f, s.allocate(2, 3, 4), Transpose.NONE, s.allocate(3, 4, 5), Transpose.NONE, 0f, s.allocate(2, 3, 5)));
+      Tensor c = s.allocate(3, 3);
+      assertThrows(IllegalArgumentException.class, () -> backend.gemm(1f, c, Transpose.NONE, c, Transpose.NONE, 0f, c), "output overlaps input");
+      assertThrows(IllegalArgumentException.class,
+          () -> backend.gemm(1f, s.allocate(3, 3), Transpose.NONE, s.allocate(3, 3), Transpose.NONE, 0f, s.allocate(1, 3).expand(c.shape())));
+    }
+  }
+
+  @Test
+  void kernelsRejectClosedTensors() {
+    Tensor a;
+    try (TensorScope s = TensorScope.open()) {
+      a = s.allocate(4, 4);
+    }
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> backend.gemm(1f, a, Transpose.NONE, a, Transpose.NONE, 0f, a));
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    assertThrows(IllegalStateException.class, () -> backend.softmax(a, 1f, null));
+    assertThrows(IllegalStateException.class, () -> backend.activate(a, Activation.GELU));
+  }
+
+  // ---- element-wise and row kernels ------------------------------------------------------------
+
+  private static final int[] WIDTHS = {1, 3, 4, 6, 8, 13, 16, 17, 31, 32, 33, 64, 100, 384, 768, 1030};
+
+  @TestFactory
+  Stream<DynamicTest> activations() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Activation act : Activation.values()) {
+      for (int n : WIDTHS) {
+        tests.add(dynamicTest("ACTIVATE(" + act + ",shape=[3," + n + "])", () -> activationCase(act, 3, n)));
+      }
+    }
+    return tests.stream();
+  }
+
+  /**
+   * Budget: GELU computes Phi with a fit of relative error 1.2e-7 and one exp, plus ~16 float roundings:
+   * {@code 16 u |x|} absolute (the output never exceeds |x|). tanh form likewise. ReLU and identity are exact.
+   */
+  private void activationCase(Activation act, int rows, int n) {
+    float[] x = Data.uniform(n * 31L + act.ordinal(), rows * n, -12, 12);
+    x[0] = 0f;
+    if (x.length > 2) {
+      x[1] = -0.5f;
+      x[2] = 3e-8f;
+    }
+    try (TensorScope s = TensorScope.open()) {
+      Tensor t = s.of(x, rows, n);
+      backend.activate(t, act);
+      double[] ref = new double[x.length];
+      for (int i = 0; i < x.length; i++) {
+        ref[i] = switch (act) {
+          case IDENTITY -> x[i];
+          case RELU -> Math.max(0, x[i]);
+          case GELU -> Oracle.gelu(x[i]);
+          case GELU_TANH -> Oracle.geluTanh(x[i]);
+        };
+      }
+      boolean exact = act == Activation.IDENTITY || act == Activation.RELU;
+      Budget.check(act + " n=" + n, ref, t.toArray(), i -> exact ? 0 : 16 * U * Math.abs(x[i]) + 1e-37);
+    }
+  }
+
+  @Test
+  void reluKeepsNan() {
+    try (TensorScope s = TensorScope.open()) {
+      Tensor t = s.of(new float[] {Float.NaN, -1, 2}, 1, 3);
+      backend.activate(t, Activation.RELU);
+      float[] r = t.toArray();
+      assertTrue(Float.isNaN(r[0]));
+      assertEquals(0f, r[1]);
+      assertEquals(2f, r[2]);
+    }
+  }
+
+  @TestFactory
+  Stream<DynamicTest> softmax() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (int n : WIDTHS) {
+      tests.add(dynamicTest("SOFTMAX(shape=[5," + n + "],scale=0.125,mask=none)", () -> softmaxCase(5, n, 0.125f, false)));
+      tests.add(dynamicTest("SOFTMAX(shape=[5," + n + "],scale=1,mask=random)", () -> softmaxCase(5, n, 1f, true)));
+    }
+    return tests.stream();
+  }
+
+  /**
+   * Budget: each logit is rounded (relative u, amplified by |z| through exp), exp adds ~2u, the float sum of
+   * n terms adds at most n u relative: {@code |dp| <= (n + 8 + |z|) u p}, with z the shifted logit.
+   */
+  private void softmaxCase(int rows, int n, float scale, boolean masked) {
+    float[] x = Data.uniform(n * 7L + rows, rows * n, -20, 20);
+    float[] mask = masked ? maskRow(n, 3 + n) : null;
+    try (TensorScope s = TensorScope.open()) {
+      Tensor t = s.of(x, rows, n);
+      Tensor m = masked ? s.of(mask, 1, n) : null; // broadcast over rows
+      backend.softmax(t, scale, m);
+      double[] md = masked ? tile(mask, rows) : null;
+      double[] ref = Oracle.softmax(Oracle.toDouble(x), md, n, scale);
+      Budget.check("softmax n=" + n, ref, t.toArray(), i -> {
+        double z = Math.abs(scale * x[i]) + 40 * Math.abs(scale) + 4;
+        return (n + 8 + z) * U * ref[i] + 1e-38;
+      });
+    }
+  }
+
+  @Test
+  void softmaxFullyMaskedRowIsZeroNotNaN() {
+    try (TensorScope s = TensorScope.open()) {
+      float inf = Float.NEGATIVE_INFINITY;
+      Tensor t = s.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+      Tensor m = s.of(new float[] {inf, inf, inf, 0, inf, 0}, 2, 3);
+      backend.softmax(t, 1f, m);
+      float[] r = t.toArray();
+      assertEquals(List.of(0f, 0f, 0f), boxed(new float[] {r[0], r[1], r[2]}));
+      assertEquals(0f, r[4]);
+      assertEquals(1.0, r[3] + r[5], 1e-6);
+      assertEquals(Math.exp(4) / (Math.exp(4) + Math.exp(6)), r[3], 1e-6);
+    }
+  }
+
+  @TestFactory
+  Stream<DynamicTest> layerNorm() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (int n : WIDTHS) {
+      if (n > 1) {
+        tests.add(dynamicTest("LAYER_NORM(shape=[4," + n + "],eps=1e-12,offset=0)", () -> layerNormCase(4, n, 1e-12f, 0)));
+        tests.add(dynamicTest("LAYER_NORM(shape=[4," + n + "],eps=1e-5,offset=100)", () -> layerNormCase(4, n, 1e-5f, 100)));
+      }
+    }
+    return tests.stream();
+  }
+
+  /**
+   * Budget: mean and variance summed in float over n terms carry relative error up to ~n u each (two-pass, so
+   * no cancellation from the offset beyond |mean| u per element); normalization adds a few u:
+   * {@code |dy| <= (2n + 16) u (|x_hat gamma| + |beta|) + 4 u |mean| / sigma * |gamma|}.
+   */
+  private void layerNormCase(int rows, int n, float eps, float offset) {
+    float[] x = Data.uniform(n * 13L, rows * n, offset - 2, offset + 2);
+    float[] g = Data.uniform(n * 17L, n, 0.5, 1.5);
+    float[] b = Data.uniform(n * 19L, n);
+    try (TensorScope s = TensorScope.open()) {
+      Tensor t = s.of(x, rows, n);
+      backend.layerNorm(t, s.of(g, n), s.of(b, n), eps);
+      double[] ref = Oracle.layerNorm(Oracle.toDouble(x), Oracle.toDouble(g), Oracle.toDouble(b), n, eps);
+      Budget.check("layerNorm n=" + n + " offset=" + offset, ref, t.toArray(),
+          i -> (2 * n + 16) * U * (Math.abs(ref[i] - b[i % n]) + Math.abs(b[i % n])) + 8 * U * (Math.abs(offset) + 2) / 0.5 * Math.abs(g[i % n]));
+    }
+  }
+
+  @Test
+  void biasAddAndResidualAdd() {
+    int rows = 7;
+    int n = 37;
+    float[] x = Data.uniform(41, rows * n);
+    float[] y = Data.uniform(42, rows * n);
+    float[] bias = Data.uniform(43, n);
+    try (TensorScope s = TensorScope.open()) {
+      Tensor t = s.of(x, rows, n);
+      backend.addBias(t, s.of(bias, n));
+      backend.add(t, s.of(y, rows, n));
+      double[] ref = new double[x.length];
+      for (int i = 0; i < x.length; i++) {
+        ref[i] = (double) x[i] + bias[i % n] + y[i];
+      }
+      // Two float additions: 2 u relative to the magnitudes involved.
+      Budget.check("addBias+add", ref, t.toArray(), i -> 2 * U * (Math.abs(x[i]) + Math.abs(bias[i % n]) + Math.abs(y[i])) + 1e-38);
+    }
+  }
+
+  @Test
+  void linearWithBiasAndGelu() {
+    int rows = 19;
+    int in = 40;
+    int out = 33;
+    float[] x = Data.uniform(51, rows * in);
+    float[] w = Data.uniform(52, out * in);
+    float[] b = Data.uniform(53, out);
+    try (TensorScope s = TensorScope.open()) {
+      Tensor y = s.allocate(rows, out);
+      backend.linear(s.of(x, rows, in), s.of(w, out, in), s.of(b, out), Activation.GELU, y);
+      double[] pre = Oracle.matmul(Oracle.toDouble(x), Oracle.transpose(Oracle.toDouble(w), out, in), rows, out, in);
+      double[] mag = Oracle.matmul(Oracle.abs(Oracle.toDouble(x)), Oracle.abs(Oracle.transpose(Oracle.toDouble(w), out, in)), rows, out, in);
+      double[] ref = new double[pre.length];
+      for (int i = 0; i < pre.length; i++) {
+        ref[i] = Oracle.gelu(pre[i] + b[i % out]);
+      }
+      // GEMM budget propagated through GELU (|gelu'| <= 1.13), plus GELU's own 16 u.
+      Budget.check("linear+gelu", ref, y.toArray(), i -> 1.13 * (in + 3) * U * (mag[i] + Math.abs(b[i % out])) + 16 * U * Math.abs(pre[i] + b[i % out]) + 1e-30);
+    }
+  }
+
+  // ---- attention -------------------------------------------------------------------------------
+
+  @TestFactory
+  Stream<DynamicTest> attention() {
+    List<DynamicTest> tests = new ArrayList<>();
+    int[][] shapes = {{1, 1, 1, 1}, {2, 5, 5, 8}, {3, 7, 12, 16}, {1, 33, 17, 64}, {2, 1, 40, 24}, {4, 64, 64, 32}};
+    String[] masks = {"none", "padding", "causal", "bias"};
+    for (int[] sh : shapes) {
+      for (String mk : masks) {
+        tests.add(dynamicTest("ATTENTION(batch=" + sh[0] + ",sq=" + sh[1] + ",sk=" + sh[2] + ",d=" + sh[3] + ",mask=" + mk + ")",
+            () -> attentionCase(sh[0], sh[1], sh[2], sh[3], mk)));
+      }
+    }
+    return tests.stream();
+  }
+
+  /**
+   * Budget: scores carry the GEMM error {@code ds = (d+2) u scale sum|q||k|}; softmax turns a logit error ds
+   * into a relative probability error ~2 ds, plus its own (sk + 8) u; the second GEMM adds (sk + 2) u relative:
+   * {@code |dout| <= (2 max ds + (2 sk + 10) u) * sum_j p_j |v_j|}.
+   */
+  private void attentionCase(int batch, int sq, int sk, int d, String maskKind) {
+    long seed = batch * 1000L + sq * 100L + sk * 10L + d;
+    float[] q = Data.uniform(seed, batch * sq * d);
+    float[] k = Data.uniform(seed + 1, batch * sk * d);
+    float[] v = Data.uniform(seed + 2, batch * sk * d);
+    float scale = (float) (1 / Math.sqrt(d));
+    float[] mask = null;
+    int[] lengths = new int[batch];
+    if (maskKind.equals("padding") || maskKind.equals("causal")) {
+      mask = new float[batch * sq * sk];
+      for (int b = 0; b < batch; b++) {
+        lengths[b] = Math.max(0, sk - b * 3); // b > 0 pads; a fully padded sequence occurs when sk is small
+        for (int i = 0; i < sq; i++) {
+          for (int j = 0; j < sk; j++) {
+            boolean allowed = maskKind.equals("padding") ? j < lengths[b] : j <= i;
+            mask[(b * sq + i) * sk + j] = allowed ? 0 : Float.NEGATIVE_INFINITY;
+          }
+        }
+      }
+    } else if (maskKind.equals("bias")) {
+      mask = Data.uniform(seed + 3, batch * sq * sk, -3, 3);
+    }
+    try (TensorScope s = TensorScope.open()) {
+      Tensor tq = s.of(q, batch, sq, d);
+      Tensor tk = s.of(k, batch, sk, d);
+      Tensor tv = s.of(v, batch, sk, d);
+      Tensor tm = mask == null ? null : s.of(mask, batch, sq, sk);
+      Tensor out = s.of(nans(batch * sq * d), batch, sq, d);
+      Tensor probs = s.of(nans(batch * sq * sk), batch, sq, sk);
+      backend.scaledDotProductAttention(tq, tk, tv, tm, scale, out, probs);
+      float[] outA = out.toArray();
+      float[] probsA = probs.toArray();
+      for (int b = 0; b < batch; b++) {
+        double[] qb = Oracle.toDouble(slice(q, b, sq * d));
+        double[] kb = Oracle.toDouble(slice(k, b, sk * d));
+        double[] vb = Oracle.toDouble(slice(v, b, sk * d));
+        double[] mb = mask == null ? null : Oracle.toDouble(slice(mask, b, sq * sk));
+        double[] pRef = new double[sq * sk];
+        double[] ref = Oracle.attention(qb, kb, vb, mb, sq, sk, d, d, scale, pRef);
+        double[] qk = Oracle.matmul(Oracle.abs(qb), Oracle.transpose(Oracle.abs(kb), sk, d), sq, sk, d);
+        double ds = 0;
+        for (double m : qk) {
+          ds = Math.max(ds, (d + 2) * U * scale * m);
+        }
+        double[] pv = Oracle.matmul(pRef, Oracle.abs(vb), sq, d, sk);
+        double dsMax = ds;
+        String name = "attention batch=" + b + " mask=" + maskKind;
+        Budget.check(name + " probabilities", pRef, slice(probsA, b, sq * sk), i -> (2 * dsMax + (sk + 8) * U) * pRef[i] + 1e-30);
+        Budget.check(name + " output", ref, slice(outA, b, sq * d), i -> (2 * dsMax + (2 * sk + 10) * U) * pv[i] + 1e-30);
+      }
+    }
+  }
+
+  @Test
+  void attentionWithoutProbabilitiesAndCrossLengths() {
+    try (TensorScope s = TensorScope.open()) {
+      Tensor q = s.of(Data.uniform(61, 2 * 3 * 4 * 8), 2, 3, 4, 8);
+      Tensor k = s.of(Data.uniform(62, 2 * 3 * 9 * 8), 2, 3, 9, 8);
+      Tensor v = s.of(Data.uniform(63, 2 * 3 * 9 * 5), 2, 3, 9, 5);
+      Tensor out = s.allocate(2, 3, 4, 5);
+      backend.scaledDotProductAttention(q, k, v, null, 0.3f, out, null);
+      Tensor out2 = s.allocate(2, 3, 4, 5);
+      Tensor p = s.allocate(2, 3, 4, 9);
+      backend.scaledDotProductAttention(q, k, v, null, 0.3f, out2, p);
+      assertEquals(boxed(out2.toArray()), boxed(out.toArray()));
+      assertThrows(IllegalArgumentException.class, () -> backend.scaledDotProductAttention(q, k, v, null, 0.3f, s.allocate(2, 3, 4, 4), null));
+      assertThrows(IllegalArgumentException.class, () -> backend.scaledDotProductAttention(q, k, v, s.allocate(7), 0.3f, out, null));
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  static float[] transpose(float[] a, int rows, int cols) {
+    float[] t = new float[a.length];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        t[j * rows + i] = a[i * cols + j];
+      }
+    }
+    return t;
+  }
+
+  static float[] nans(int n) {
+    float[] a = new float[n];
+    java.util.Arrays.fill(a, Float.NaN);
+    return a;
+  }
+
+  static float[] slice(float[] a, int index, int len) {
+    return java.util.Arrays.copyOfRange(a, index * len, (index + 1) * len);
+  }
+
+  static double[] tile(float[] row, int times) {
+    double[] r = new double[row.length * times];
+    for (int t = 0; t < times; t++) {
+      for (int j = 0; j < row.length; j++) {
+        r[t * row.length + j] = row[j];
+      }
+    }
+    return r;
+  }
+
+  static float[] maskRow(int n, long seed) {
+    float[] m = Data.uniform(seed, n, -2, 2);
+    for (int j = 1; j < n; j += 3) {
+      m[j] = Float.NEGATIVE_INFINITY;
+    }
+    return m;
+  }
+
+  static List<Float> boxed(float[] a) {
+    List<Float> l = new ArrayList<>();
+    for (float f : a) {
+      l.add(f);
+    }
+    return l;
+  }
+}
