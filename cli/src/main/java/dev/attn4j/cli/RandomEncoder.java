@@ -1,0 +1,59 @@
+package dev.attn4j.cli;
+
+import dev.attn4j.api.attention.MultiHeadAttention;
+import dev.attn4j.api.encoder.Encoder;
+import dev.attn4j.api.encoder.EncoderLayer;
+import dev.attn4j.api.encoder.NormPlacement;
+import dev.attn4j.api.layers.LayerNorm;
+import dev.attn4j.api.layers.Linear;
+import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.spi.Activation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** A BERT-shaped post-LN encoder with seeded random weights (scaled like a trained model's: ~1/sqrt(fan-in)). */
+final class RandomEncoder {
+  private RandomEncoder() {}
+
+  static Encoder build(TensorScope scope, int layers, int hidden, int heads, int ffn, long seed) {
+    List<EncoderLayer> list = new ArrayList<>();
+    long s = seed;
+    for (int l = 0; l < layers; l++) {
+      MultiHeadAttention mha = MultiHeadAttention.fused(heads, linear(scope, 3 * hidden, hidden, s++), linear(scope, hidden, hidden, s++));
+      list.add(new EncoderLayer(mha, norm(scope, hidden, s++), linear(scope, ffn, hidden, s++), linear(scope, hidden, ffn, s++),
+          norm(scope, hidden, s++), Activation.GELU, NormPlacement.POST));
+    }
+    return new Encoder(list, null);
+  }
+
+  /** Multiply-adds x2 of one forward: projections, FFN, and the two attention products. */
+  static double flops(int layers, int hidden, int ffn, int batch, int seq) {
+    double tokens = (double) batch * seq;
+    double perLayer = 2 * tokens * (4.0 * hidden * hidden + 2.0 * hidden * ffn) + 4.0 * batch * (double) seq * seq * hidden;
+    return layers * perLayer;
+  }
+
+  static float[] uniform(long seed, int n, float scale) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) ((2 * r.nextDouble() - 1) * scale);
+    }
+    return a;
+  }
+
+  private static Linear linear(TensorScope scope, int out, int in, long seed) {
+    float scale = (float) (1 / Math.sqrt(in));
+    return new Linear(scope.of(uniform(seed, out * in, scale), out, in), scope.of(uniform(seed + 7919, out, 0.1f), out));
+  }
+
+  private static LayerNorm norm(TensorScope scope, int n, long seed) {
+    float[] g = uniform(seed, n, 0.2f);
+    for (int i = 0; i < n; i++) {
+      g[i] += 1;
+    }
+    return new LayerNorm(scope.of(g, n), scope.of(uniform(seed + 1, n, 0.1f), n), 1e-12f);
+  }
+}

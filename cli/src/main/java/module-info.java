@@ -1,0 +1,7 @@
+/** The attn4j command-line tool. Backends are bound through the api module's ServiceLoader use. */
+module dev.attn4j.cli {
+  requires dev.attn4j.api;
+  requires info.picocli;
+
+  opens dev.attn4j.cli to info.picocli;
+}
