@@ -333,6 +333,12 @@ public final class Tensor {
     if (!source.shape.equals(shape)) {
       throw new IllegalArgumentException("cannot copy a tensor of shape " + source.shape + " into one of shape " + shape);
     }
+    if (isContiguous() && source.isContiguous()) {
+      checkAlive();
+      source.checkAlive();
+      MemorySegment.copy(source.base, source.offset * Float.BYTES, base, offset * Float.BYTES, shape.size() * Float.BYTES);
+      return;
+    }
     copyFrom(source.toArray());
   }
 
