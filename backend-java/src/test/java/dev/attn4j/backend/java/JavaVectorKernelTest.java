@@ -1,21 +1,12 @@
 package dev.attn4j.backend.java;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import dev.attn4j.spi.Backend;
-import dev.attn4j.spi.BackendOptions;
 import dev.attn4j.testing.BackendKernelTests;
-import org.junit.jupiter.api.Test;
 
-/** backend-java's vector path, two threads, against the shared kernel tests. */
+/** backend-java's vector path against the shared kernel tests. */
 class JavaVectorKernelTest extends BackendKernelTests {
   @Override
   protected Backend open() {
-    return new JavaBackend(BackendOptions.defaults().withThreads(2).with(JavaBackend.SIMD_PROPERTY, "true"));
-  }
-
-  @Test
-  void runsTheIntendedPath() {
-    assertEquals(true, ((JavaBackend) backend).vectorized(), backend.description());
+    return TestBackends.open(true);
   }
 }
