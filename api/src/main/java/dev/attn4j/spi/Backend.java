@@ -118,13 +118,20 @@ public interface Backend extends AutoCloseable {
    */
   default void scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, float scale, Tensor out, Tensor probs) {
     KernelChecks.attention(q, k, v, mask, scale, out, probs);
-    Shape scores = q.shape().sub(0, q.rank() - 1).concat(Shape.of(k.dim(-2)));
-    try (TensorScope tmp = TensorScope.open()) {
-      Tensor p = probs != null ? probs : tmp.allocate(scores);
-      gemm(1f, q, Transpose.NONE, k, Transpose.TRANSPOSE, 0f, p);
-      softmax(p, scale, mask);
-      gemm(1f, p, Transpose.NONE, v, Transpose.NONE, 0f, out);
+    if (probs != null) {
+      composedAttention(q, k, v, mask, scale, out, probs);
+      return;
     }
+    // A scope costs tens of microseconds to open and close; only pay for it when a buffer is needed.
+    try (TensorScope tmp = TensorScope.open()) {
+      composedAttention(q, k, v, mask, scale, out, tmp.allocate(q.shape().sub(0, q.rank() - 1).concat(Shape.of(k.dim(-2)))));
+    }
+  }
+
+  private void composedAttention(Tensor q, Tensor k, Tensor v, Tensor mask, float scale, Tensor out, Tensor scores) {
+    gemm(1f, q, Transpose.NONE, k, Transpose.TRANSPOSE, 0f, scores);
+    softmax(scores, scale, mask);
+    gemm(1f, scores, Transpose.NONE, v, Transpose.NONE, 0f, out);
   }
 
   /** Releases threads and native resources. Idempotent. */
