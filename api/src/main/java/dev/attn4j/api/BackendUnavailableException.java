@@ -2,7 +2,7 @@ package dev.attn4j.api;
 
 /**
  * A backend was asked for by name but is unknown or cannot run here. The message lists every backend
- * found and, for each unavailable one, the reason.
+ * found and, for each unavailable one, the reason. Immutable, like its message.
  *
  * <p>Stability: stable since 0.1.
  */

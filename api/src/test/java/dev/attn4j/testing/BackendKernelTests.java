@@ -78,9 +78,9 @@ public abstract class BackendKernelTests {
     float[] b = Data.uniform(seed + 1000, k * n);
     float[] c0 = Data.uniform(seed + 2000, m * n);
     try (TensorScope s = TensorScope.open()) {
-      Tensor ta2 = ta == Transpose.TRANSPOSE ? s.of(transpose(a, m, k), k, m) : s.of(a, m, k);
-      Tensor tb2 = tb == Transpose.TRANSPOSE ? s.of(transpose(b, k, n), n, k) : s.of(b, k, n);
-      Tensor c = s.of(beta == 0 ? nans(m * n) : c0, m, n);
+      Tensor ta2 = ta == Transpose.TRANSPOSE ? s.of(Data.transpose(a, m, k), k, m) : s.of(a, m, k);
+      Tensor tb2 = tb == Transpose.TRANSPOSE ? s.of(Data.transpose(b, k, n), n, k) : s.of(b, k, n);
+      Tensor c = s.of(beta == 0 ? Data.nans(m * n) : c0, m, n);
       backend.gemm(alpha, ta2, ta, tb2, tb, beta, c);
       double[] ref = Oracle.matmul(Oracle.toDouble(a), Oracle.toDouble(b), m, n, k);
       double[] mag = Oracle.matmul(Oracle.abs(Oracle.toDouble(a)), Oracle.abs(Oracle.toDouble(b)), m, n, k);
@@ -380,16 +380,16 @@ public abstract class BackendKernelTests {
       Tensor tk = s.of(k, batch, sk, d);
       Tensor tv = s.of(v, batch, sk, d);
       Tensor tm = mask == null ? null : s.of(mask, batch, sq, sk);
-      Tensor out = s.of(nans(batch * sq * d), batch, sq, d);
-      Tensor probs = s.of(nans(batch * sq * sk), batch, sq, sk);
+      Tensor out = s.of(Data.nans(batch * sq * d), batch, sq, d);
+      Tensor probs = s.of(Data.nans(batch * sq * sk), batch, sq, sk);
       backend.scaledDotProductAttention(tq, tk, tv, tm, scale, out, probs);
       float[] outA = out.toArray();
       float[] probsA = probs.toArray();
       for (int b = 0; b < batch; b++) {
-        double[] qb = Oracle.toDouble(slice(q, b, sq * d));
-        double[] kb = Oracle.toDouble(slice(k, b, sk * d));
-        double[] vb = Oracle.toDouble(slice(v, b, sk * d));
-        double[] mb = mask == null ? null : Oracle.toDouble(slice(mask, b, sq * sk));
+        double[] qb = Oracle.toDouble(Data.slice(q, b, sq * d));
+        double[] kb = Oracle.toDouble(Data.slice(k, b, sk * d));
+        double[] vb = Oracle.toDouble(Data.slice(v, b, sk * d));
+        double[] mb = mask == null ? null : Oracle.toDouble(Data.slice(mask, b, sq * sk));
         double[] pRef = new double[sq * sk];
         double[] ref = Oracle.attention(qb, kb, vb, mb, sq, sk, d, d, scale, pRef);
         double[] qk = Oracle.matmul(Oracle.abs(qb), Oracle.transpose(Oracle.abs(kb), sk, d), sq, sk, d);
@@ -400,8 +400,8 @@ public abstract class BackendKernelTests {
         double[] pv = Oracle.matmul(pRef, Oracle.abs(vb), sq, d, sk);
         double dsMax = ds;
         String name = "attention batch=" + b + " mask=" + maskKind;
-        Budget.check(name + " probabilities", pRef, slice(probsA, b, sq * sk), i -> (2 * dsMax + (sk + 8) * U) * pRef[i] + 1e-30);
-        Budget.check(name + " output", ref, slice(outA, b, sq * d), i -> (2 * dsMax + (2 * sk + 10) * U) * pv[i] + 1e-30);
+        Budget.check(name + " probabilities", pRef, Data.slice(probsA, b, sq * sk), i -> (2 * dsMax + (sk + 8) * U) * pRef[i] + 1e-30);
+        Budget.check(name + " output", ref, Data.slice(outA, b, sq * d), i -> (2 * dsMax + (2 * sk + 10) * U) * pv[i] + 1e-30);
       }
     }
   }
@@ -424,26 +424,6 @@ public abstract class BackendKernelTests {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
-
-  static float[] transpose(float[] a, int rows, int cols) {
-    float[] t = new float[a.length];
-    for (int i = 0; i < rows; i++) {
-      for (int j = 0; j < cols; j++) {
-        t[j * rows + i] = a[i * cols + j];
-      }
-    }
-    return t;
-  }
-
-  static float[] nans(int n) {
-    float[] a = new float[n];
-    java.util.Arrays.fill(a, Float.NaN);
-    return a;
-  }
-
-  static float[] slice(float[] a, int index, int len) {
-    return java.util.Arrays.copyOfRange(a, index * len, (index + 1) * len);
-  }
 
   static double[] tile(float[] row, int times) {
     double[] r = new double[row.length * times];

@@ -75,8 +75,8 @@ public abstract class BackendLayerTests {
     MultiHeadAttention mha = MultiHeadAttention.of(HEADS, new Linear(t[0], t[1]), new Linear(t[2], t[3]), new Linear(t[4], t[5]), new Linear(t[6], t[7]));
     EncoderLayer layer = new EncoderLayer(mha, new LayerNorm(t[8], t[9], 1e-5f), new Linear(t[10], t[11]), new Linear(t[12], t[13]),
         new LayerNorm(t[14], t[15], 1e-5f), Activation.GELU, placement);
-    float[] qkvW = concat(p[0], p[2], p[4]);
-    float[] qkvB = concat(p[1], p[3], p[5]);
+    float[] qkvW = Data.concat(p[0], p[2], p[4]);
+    float[] qkvB = Data.concat(p[1], p[3], p[5]);
     MultiHeadAttention fused = MultiHeadAttention.fused(HEADS, new Linear(weights.of(qkvW, 3 * HIDDEN, HIDDEN), weights.of(qkvB, 3 * HIDDEN)),
         new Linear(t[6], t[7]));
     double[][] d = new double[16][];
@@ -103,7 +103,7 @@ public abstract class BackendLayerTests {
       for (int bi = 0; bi < batch; bi++) {
         double[] km = keyMask(seq, lengths[bi]);
         double[] probs = new double[HEADS * seq * seq];
-        double[] ref = LayerOracle.attention(b.ref(), Oracle.toDouble(slice(x, bi, seq * HIDDEN)), seq, km, false, probs);
+        double[] ref = LayerOracle.attention(b.ref(), Oracle.toDouble(Data.slice(x, bi, seq * HIDDEN)), seq, km, false, probs);
         Budget.check("MHA separate b=" + bi, ref, sep.output().select(0, bi).toArray(), i -> LAYER_BUDGET);
         Budget.check("MHA fused b=" + bi, ref, fused.select(0, bi).toArray(), i -> LAYER_BUDGET);
         // Probabilities: logits carry ~ (hidden + head) u relative error; 1e-5 absolute is far above that.
@@ -136,7 +136,7 @@ public abstract class BackendLayerTests {
     try (TensorScope s = TensorScope.open()) {
       Tensor out = b.layer().forward(backend, s, s.of(x, batch, seq, HIDDEN), AttentionMask.padding(lengths));
       for (int bi = 0; bi < batch; bi++) {
-        double[] ref = LayerOracle.layer(b.ref(), Oracle.toDouble(slice(x, bi, seq * HIDDEN)), seq, keyMask(seq, lengths[bi]),
+        double[] ref = LayerOracle.layer(b.ref(), Oracle.toDouble(Data.slice(x, bi, seq * HIDDEN)), seq, keyMask(seq, lengths[bi]),
             placement == NormPlacement.PRE);
         Budget.check("encoder layer " + placement + " b=" + bi, ref, out.select(0, bi).toArray(), i -> LAYER_BUDGET);
       }
@@ -203,23 +203,5 @@ public abstract class BackendLayerTests {
       m[j] = Double.NEGATIVE_INFINITY;
     }
     return m;
-  }
-
-  static float[] slice(float[] a, int index, int len) {
-    return java.util.Arrays.copyOfRange(a, index * len, (index + 1) * len);
-  }
-
-  static float[] concat(float[]... parts) {
-    int n = 0;
-    for (float[] p : parts) {
-      n += p.length;
-    }
-    float[] r = new float[n];
-    int o = 0;
-    for (float[] p : parts) {
-      System.arraycopy(p, 0, r, o, p.length);
-      o += p.length;
-    }
-    return r;
   }
 }

@@ -25,4 +25,42 @@ public final class Data {
     }
     return a;
   }
+
+  /** The transpose of {@code a[rows, cols]}. */
+  public static float[] transpose(float[] a, int rows, int cols) {
+    float[] t = new float[a.length];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        t[j * rows + i] = a[i * cols + j];
+      }
+    }
+    return t;
+  }
+
+  /** {@code n} NaNs: poison for output buffers, so an unwritten element cannot pass. */
+  public static float[] nans(int n) {
+    float[] a = new float[n];
+    java.util.Arrays.fill(a, Float.NaN);
+    return a;
+  }
+
+  /** Block {@code index} of {@code len} values. */
+  public static float[] slice(float[] a, int index, int len) {
+    return java.util.Arrays.copyOfRange(a, index * len, (index + 1) * len);
+  }
+
+  /** The arrays one after another. */
+  public static float[] concat(float[]... parts) {
+    int n = 0;
+    for (float[] p : parts) {
+      n += p.length;
+    }
+    float[] r = new float[n];
+    int o = 0;
+    for (float[] p : parts) {
+      System.arraycopy(p, 0, r, o, p.length);
+      o += p.length;
+    }
+    return r;
+  }
 }

@@ -317,15 +317,7 @@ public final class Tensor {
       return;
     }
     MemorySegment seg = segment();
-    int cols = rank() == 0 ? 1 : shape.dim(-1);
-    long colStride = rank() == 0 ? 0 : strides[rank() - 1];
-    long rows = rows();
-    for (long r = 0; r < rows; r++) {
-      long ro = rowOffset(r);
-      for (int c = 0; c < cols; c++) {
-        seg.setAtIndex(F32, ro + c * colStride, data[(int) (r * cols + c)]);
-      }
-    }
+    forEachElement((i, off) -> seg.setAtIndex(F32, off, data[i]));
   }
 
   /** Copies {@code source}'s elements (same shape, any layout) into this tensor. */
@@ -361,16 +353,27 @@ public final class Tensor {
       return out;
     }
     MemorySegment seg = segment();
+    forEachElement((i, off) -> out[i] = seg.getAtIndex(F32, off));
+    return out;
+  }
+
+  /** Receives each element's row-major index and its element offset in {@link #segment()}. */
+  @FunctionalInterface
+  private interface ElementVisitor {
+    void visit(int denseIndex, long offset);
+  }
+
+  /** Walks a (small enough for an array) strided view in row-major order. */
+  private void forEachElement(ElementVisitor visitor) {
     int cols = rank() == 0 ? 1 : shape.dim(-1);
     long colStride = rank() == 0 ? 0 : strides[rank() - 1];
     long rows = rows();
     for (long r = 0; r < rows; r++) {
       long ro = rowOffset(r);
       for (int c = 0; c < cols; c++) {
-        out[(int) (r * cols + c)] = seg.getAtIndex(F32, ro + c * colStride);
+        visitor.visit((int) (r * cols + c), ro + c * colStride);
       }
     }
-    return out;
   }
 
   /** Shape, strides and state, for messages. */
