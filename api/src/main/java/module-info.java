@@ -10,7 +10,9 @@ module dev.attn4j.api {
   exports dev.attn4j.api.attention;
   exports dev.attn4j.api.encoder;
   exports dev.attn4j.api.layers;
+  exports dev.attn4j.api.cache;
   exports dev.attn4j.spi;
+  exports dev.attn4j.spi.natives;
   // The scalar row kernels behind the SPI's default methods; backend-java's scalar path reuses them.
   exports dev.attn4j.internal.reference to dev.attn4j.backend.java;
 

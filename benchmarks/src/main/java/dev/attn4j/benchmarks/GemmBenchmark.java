@@ -45,7 +45,7 @@ public class GemmBenchmark {
   @Param({"1", "2"})
   public int threads;
 
-  @Param({"java"})
+  @Param({"java", "openblas"})
   public String backend;
 
   private TensorScope scope;

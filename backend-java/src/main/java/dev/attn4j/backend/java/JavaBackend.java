@@ -14,6 +14,7 @@ import dev.attn4j.spi.KernelChecks;
 import dev.attn4j.spi.Transpose;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 /**
  * The pure-Java backend: packed, cache-blocked GEMM and row kernels on the Vector API (or scalar), spread
@@ -84,9 +85,13 @@ public class JavaBackend implements Backend {
     }
   }
 
-  /** The worker pool, for subclasses that parallelize their own work. */
-  protected final WorkerPool pool() {
-    return pool;
+  /**
+   * Runs {@code task} for parts {@code 0..parts-1} on this backend's workers (the caller takes part too) and
+   * returns when all are done; for subclasses that parallelize their own work. The first exception thrown by
+   * a part is rethrown.
+   */
+  protected final void parallel(int parts, IntConsumer task) {
+    pool.run(parts, task);
   }
 
   @Override

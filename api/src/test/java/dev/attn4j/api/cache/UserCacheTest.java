@@ -1,0 +1,106 @@
+package dev.attn4j.api.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UserCacheTest {
+  @TempDir Path root;
+
+  @Test
+  void fillsOnceAndReusesAfterwards() throws IOException {
+    AtomicInteger fills = new AtomicInteger();
+    UserCache.Filler filler = dir -> {
+      fills.incrementAndGet();
+      Files.writeString(dir.resolve("a.txt"), "hello");
+    };
+    Path first = UserCache.directory(root, "native", "lib-abc", filler);
+    Path second = UserCache.directory(root, "native", "lib-abc", filler);
+    assertEquals(first, second);
+    assertEquals(1, fills.get());
+    assertEquals("hello", Files.readString(first.resolve("a.txt")));
+    assertEquals(List.of("lib-abc"), names(root.resolve("native")), "no temporary folder left behind");
+  }
+
+  @Test
+  void racingWritersPublishOneIntactCopy() throws Exception {
+    int writers = 8;
+    byte[] payload = new byte[1 << 20];
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] = (byte) (i * 31);
+    }
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      List<Future<Path>> results = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        results.add(pool.submit(() -> {
+          start.await();
+          return UserCache.directory(root, "native", "race", dir -> {
+            // Written in pieces, so a reader of a half-written folder would see a short file.
+            try (var out = Files.newOutputStream(dir.resolve("lib.so"))) {
+              for (int off = 0; off < payload.length; off += 4096) {
+                out.write(payload, off, 4096);
+                Thread.onSpinWait();
+              }
+            }
+          });
+        }));
+      }
+      start.countDown();
+      Set<Path> dirs = new HashSet<>();
+      for (Future<Path> f : results) {
+        Path dir = f.get();
+        dirs.add(dir);
+        // Every caller may use its result immediately: the file is complete.
+        assertTrue(java.util.Arrays.equals(payload, Files.readAllBytes(dir.resolve("lib.so"))));
+      }
+      assertEquals(1, dirs.size());
+      assertEquals(List.of("race"), names(root.resolve("native")), "losers clean up their temporary folders");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void failedFillPublishesNothing() {
+    assertThrows(IOException.class, () -> UserCache.directory(root, "native", "broken", dir -> {
+      Files.writeString(dir.resolve("half"), "x");
+      throw new IOException("disk full");
+    }));
+    assertFalse(Files.exists(root.resolve("native/broken")));
+    assertEquals(List.of(), names(root.resolve("native")));
+  }
+
+  @Test
+  void rejectsPathLikeKeys() {
+    assertThrows(IllegalArgumentException.class, () -> UserCache.directory(root, "native", "../escape", dir -> {}));
+    assertThrows(IllegalArgumentException.class, () -> UserCache.directory(root, "a/b", "k", dir -> {}));
+    assertThrows(IllegalArgumentException.class, () -> UserCache.directory(root, "native", ".hidden", dir -> {}));
+  }
+
+  private static List<String> names(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}

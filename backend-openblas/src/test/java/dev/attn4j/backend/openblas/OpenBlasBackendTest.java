@@ -1,0 +1,154 @@
+package dev.attn4j.backend.openblas;
+
+import static dev.attn4j.testing.Oracle.U;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attn4j.api.BackendRegistry;
+import dev.attn4j.api.tensor.Shape;
+import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.backend.openblas.internal.OpenBlas;
+import dev.attn4j.spi.Availability;
+import dev.attn4j.spi.Backend;
+import dev.attn4j.spi.Transpose;
+import dev.attn4j.testing.Budget;
+import dev.attn4j.testing.Data;
+import dev.attn4j.testing.Oracle;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** What is specific to the OpenBLAS binding: discovery, which path a GEMM takes, threads and concurrency. */
+class OpenBlasBackendTest {
+
+  @Test
+  void availableAndReportsLibraryVersionAndCore() {
+    Availability a = new OpenBlasBackendProvider().availability();
+    assertTrue(a.available(), "OpenBLAS must be available in this build (the Maven dependency carries it): " + a.detail());
+    assertTrue(a.detail().contains("OpenBLAS"), a.detail());
+    assertTrue(a.detail().contains("core "), a.detail());
+    assertTrue(a.detail().matches(".*(bundled|system|from property): .*"), "names where it was loaded from: " + a.detail());
+  }
+
+  @Test
+  void registryFindsItAndPrefersItOverJava() {
+    BackendRegistry registry = BackendRegistry.load(getClass().getClassLoader());
+    try (Backend best = registry.best(dev.attn4j.spi.BackendOptions.defaults().withThreads(1))) {
+      assertEquals("openblas", best.name());
+    }
+  }
+
+  @Test
+  void plainBatchedAndTransposedProductsRunNatively() {
+    try (OpenBlasBackend b = TestBlas.open(2); TensorScope s = TensorScope.open()) {
+      b.gemm(1f, s.of(Data.uniform(1, 12), 3, 4), Transpose.NONE, s.of(Data.uniform(2, 20), 5, 4), Transpose.TRANSPOSE, 0f, s.allocate(3, 5));
+      // Attention-like: [batch, heads, seq, d] views of a [batch, seq, heads*d] buffer.
+      Tensor q = s.of(Data.uniform(3, 2 * 7 * 3 * 8), 2, 7, 3, 8).permute(0, 2, 1, 3);
+      b.gemm(1f, q, Transpose.NONE, q, Transpose.TRANSPOSE, 0f, s.allocate(2, 3, 7, 7));
+      b.gemm(1f, s.of(Data.uniform(4, 12), 4, 3), Transpose.TRANSPOSE, s.of(Data.uniform(5, 20), 4, 5), Transpose.NONE, 0f, s.allocate(5, 3).transpose());
+      assertEquals(3, b.nativeGemmCalls());
+      assertEquals(0, b.javaGemmCalls());
+    }
+  }
+
+  @Test
+  void layoutsBlasCannotExpressFallBackToJava() {
+    try (OpenBlasBackend b = TestBlas.open(1); TensorScope s = TensorScope.open()) {
+      Tensor broadcastRows = s.of(Data.uniform(1, 4), 1, 4).expand(Shape.of(3, 4));
+      b.gemm(1f, broadcastRows, Transpose.NONE, s.of(Data.uniform(2, 8), 4, 2), Transpose.NONE, 0f, s.allocate(3, 2));
+      b.gemm(1f, s.allocate(2, 0), Transpose.NONE, s.allocate(0, 2), Transpose.NONE, 0f, s.allocate(2, 2));
+      assertEquals(0, b.nativeGemmCalls());
+      assertEquals(2, b.javaGemmCalls());
+    }
+  }
+
+  @Test
+  void threadCountIsAppliedPerCall() {
+    try (OpenBlasBackend one = TestBlas.open(1); OpenBlasBackend two = TestBlas.open(2); TensorScope s = TensorScope.open()) {
+      Tensor a = s.of(Data.uniform(1, 64 * 64), 64, 64);
+      Tensor c = s.allocate(64, 64);
+      one.gemm(1f, a, Transpose.NONE, a, Transpose.NONE, 0f, c);
+      assertEquals(1, blas().nativeThreads());
+      two.gemm(1f, a, Transpose.NONE, a, Transpose.NONE, 0f, c);
+      assertEquals(2, blas().nativeThreads());
+    }
+  }
+
+  /** Java threads calling at once, on one backend and on two with different thread counts, all get correct results. */
+  @Test
+  void concurrentCallersFromManyJavaThreads() throws Exception {
+    int callers = 6;
+    int rounds = 25;
+    try (OpenBlasBackend one = TestBlas.open(1); OpenBlasBackend two = TestBlas.open(2)) {
+      ExecutorService pool = Executors.newFixedThreadPool(callers);
+      CountDownLatch start = new CountDownLatch(1);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < callers; t++) {
+          Backend b = t % 3 == 0 ? one : two;
+          int id = t;
+          done.add(pool.submit(() -> {
+            start.await();
+            for (int r = 0; r < rounds; r++) {
+              checkedProduct(b, 17 + (id * 7 + r) % 50, 33 + r % 40, 64 + (id + r) % 100, r % 3 + 1, id * 1000L + r);
+            }
+            return null;
+          }));
+        }
+        start.countDown();
+        for (Future<?> f : done) {
+          f.get(2, TimeUnit.MINUTES);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  private static void checkedProduct(Backend b, int m, int n, int k, int batch, long seed) {
+    float[] a = Data.uniform(seed, batch * m * k);
+    float[] w = Data.uniform(seed + 1, n * k);
+    try (TensorScope s = TensorScope.open()) {
+      Tensor c = s.of(Data.nans(batch * m * n), batch, m, n);
+      b.gemm(1f, s.of(a, batch, m, k), Transpose.NONE, s.of(w, n, k), Transpose.TRANSPOSE, 0f, c);
+      double[] wt = Oracle.transpose(Oracle.toDouble(w), n, k);
+      float[] got = c.toArray();
+      for (int i = 0; i < batch; i++) {
+        double[] ai = Oracle.toDouble(java.util.Arrays.copyOfRange(a, i * m * k, (i + 1) * m * k));
+        double[] ref = Oracle.matmul(ai, wt, m, n, k);
+        double[] mag = Oracle.matmul(Oracle.abs(ai), Oracle.abs(wt), m, n, k);
+        Budget.check("concurrent GEMM seed " + seed + " batch " + i, ref, java.util.Arrays.copyOfRange(got, i * m * n, (i + 1) * m * n),
+            j -> (k + 2) * U * mag[j] + 1e-30);
+      }
+    }
+  }
+
+  @Test
+  void aMissingLibraryIsAReasonNotACrash() throws IOException, InterruptedException {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        "-Dattn4j.openblas.library=/nonexistent/libopenblas.so.0", AvailabilityProbe.class.getName())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("available=false"), out);
+    assertTrue(out.contains("/nonexistent/libopenblas.so.0"), out);
+  }
+
+  private static OpenBlas blas() {
+    try {
+      return OpenBlas.get();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
