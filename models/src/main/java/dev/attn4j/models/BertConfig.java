@@ -1,0 +1,135 @@
+package dev.attn4j.models;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attn4j.spi.Activation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The {@code config.json} of a BERT-shaped checkpoint. Only what changes the computation is kept; options
+ * attn4j does not implement (another {@code model_type}, relative position embeddings, an unknown
+ * activation) are rejected with a clear message rather than ignored. Immutable.
+ *
+ * <p>Stability: stable since 0.1.
+ *
+ * @param vocabSize rows of the word embeddings
+ * @param hiddenSize width of every layer
+ * @param layers encoder layers
+ * @param heads attention heads
+ * @param intermediateSize feed-forward width
+ * @param activation feed-forward activation ({@code hidden_act})
+ * @param maxPositions {@code max_position_embeddings}: the longest sequence the model takes
+ * @param typeVocabSize token types ({@code type_vocab_size})
+ * @param layerNormEps LayerNorm epsilon
+ * @param labels class labels by index ({@code id2label}; {@code LABEL_i} when absent), {@code num_labels} long
+ * @param architectures the {@code architectures} list, as written
+ */
+public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, int intermediateSize, Activation activation, int maxPositions,
+    int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures) {
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  public BertConfig {
+    labels = List.copyOf(labels);
+    architectures = List.copyOf(architectures);
+    if (vocabSize <= 0 || hiddenSize <= 0 || layers <= 0 || heads <= 0 || intermediateSize <= 0 || maxPositions <= 0 || typeVocabSize <= 0) {
+      throw new IllegalArgumentException("model sizes must be positive");
+    }
+    if (hiddenSize % heads != 0) {
+      throw new IllegalArgumentException("hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + heads);
+    }
+    if (!(layerNormEps > 0) || !Float.isFinite(layerNormEps)) {
+      throw new IllegalArgumentException("layer_norm_eps must be a positive number, got " + layerNormEps);
+    }
+  }
+
+  /**
+   * Reads {@code config.json}.
+   *
+   * @throws ModelFormatException naming the file and key when something is missing, malformed or unsupported
+   */
+  public static BertConfig read(Path file) throws IOException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(Files.readAllBytes(file));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new ModelFormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new ModelFormatException(file + ": must hold a JSON object");
+    }
+    String type = root.path("model_type").asText("bert");
+    if (!type.equals("bert")) {
+      throw new ModelFormatException(file + ": model_type '" + type + "' is not supported (supported: bert and BERT-shaped checkpoints such as MiniLM)");
+    }
+    String positions = root.path("position_embedding_type").asText("absolute");
+    if (!positions.equals("absolute")) {
+      throw new ModelFormatException(file + ": position_embedding_type '" + positions + "' is not supported (only 'absolute')");
+    }
+    if (root.path("is_decoder").asBoolean(false) || root.path("add_cross_attention").asBoolean(false)) {
+      throw new ModelFormatException(file + ": decoder / cross-attention BERT configurations are not supported");
+    }
+    String act = root.path("hidden_act").asText("gelu");
+    Activation activation = switch (act) {
+      case "gelu" -> Activation.GELU;
+      case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> Activation.GELU_TANH;
+      case "relu" -> Activation.RELU;
+      default -> throw new ModelFormatException(file + ": hidden_act '" + act + "' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu)");
+    };
+    int numLabels = root.has("num_labels") ? positiveInt(file, root, "num_labels") : 2;
+    Map<Integer, String> byId = new TreeMap<>();
+    JsonNode id2label = root.get("id2label");
+    if (id2label != null && id2label.isObject()) {
+      for (var it = id2label.fields(); it.hasNext(); ) {
+        var e = it.next();
+        try {
+          byId.put(Integer.parseInt(e.getKey()), e.getValue().asText());
+        } catch (NumberFormatException ex) {
+          throw new ModelFormatException(file + ": id2label key '" + e.getKey() + "' is not an integer");
+        }
+      }
+      if (!root.has("num_labels")) {
+        numLabels = byId.size();
+      }
+    }
+    List<String> labels = new ArrayList<>();
+    for (int i = 0; i < numLabels; i++) {
+      labels.add(byId.getOrDefault(i, "LABEL_" + i));
+    }
+    List<String> architectures = new ArrayList<>();
+    root.path("architectures").forEach(a -> architectures.add(a.asText()));
+    double eps = root.path("layer_norm_eps").asDouble(1e-12);
+    try {
+      return new BertConfig(positiveInt(file, root, "vocab_size"), positiveInt(file, root, "hidden_size"), positiveInt(file, root, "num_hidden_layers"),
+          positiveInt(file, root, "num_attention_heads"), positiveInt(file, root, "intermediate_size"), activation,
+          positiveInt(file, root, "max_position_embeddings"), root.has("type_vocab_size") ? positiveInt(file, root, "type_vocab_size") : 2,
+          (float) eps, Collections.unmodifiableList(labels), architectures);
+    } catch (IllegalArgumentException e) {
+      throw new ModelFormatException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int positiveInt(Path file, JsonNode root, String key) throws ModelFormatException {
+    JsonNode v = root.get(key);
+    if (v == null) {
+      throw new ModelFormatException(file + ": missing '" + key + "'");
+    }
+    if (!v.isIntegralNumber() || v.asLong() <= 0 || v.asLong() > 1 << 24) {
+      throw new ModelFormatException(file + ": '" + key + "' must be a positive integer, got " + v);
+    }
+    return v.asInt();
+  }
+
+  /** Width of one attention head. */
+  public int headSize() {
+    return hiddenSize / heads;
+  }
+}

@@ -1,0 +1,279 @@
+package dev.attn4j.models;
+
+import dev.attn4j.api.attention.AttentionMask;
+import dev.attn4j.api.attention.MultiHeadAttention;
+import dev.attn4j.api.encoder.Encoder;
+import dev.attn4j.api.encoder.EncoderLayer;
+import dev.attn4j.api.encoder.EncoderOutput;
+import dev.attn4j.api.encoder.NormPlacement;
+import dev.attn4j.api.layers.LayerNorm;
+import dev.attn4j.api.layers.Linear;
+import dev.attn4j.api.tensor.Shape;
+import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.heads.Heads;
+import dev.attn4j.models.safetensors.SafeTensors;
+import dev.attn4j.models.tokenizer.BertTokenizer;
+import dev.attn4j.spi.Activation;
+import dev.attn4j.spi.Backend;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A BERT-shaped encoder loaded from a Hugging Face folder ({@code config.json}, {@code model.safetensors},
+ * {@code vocab.txt} or {@code tokenizer.json}): embeddings, the attn4j {@link Encoder}, the pooler and
+ * whichever task heads the checkpoint carries. Parameter names with and without the {@code bert.} prefix are
+ * accepted; every tensor the configuration needs is checked for presence and shape at load.
+ *
+ * <p>Runs on any {@link Backend}. Immutable after loading and safe to share across threads: each
+ * {@link #forward} call allocates its activations in the scope the caller passes. {@link #close()} releases
+ * the weights (the mapped file included); the model must not be used afterwards.
+ *
+ * <p>Stability: stable since 0.1.
+ */
+public final class BertModel implements AutoCloseable {
+  private final Path dir;
+  private final BertConfig config;
+  private final BertTokenizer tokenizer;
+  private final SafeTensors file;
+  private final TensorScope weights;
+  private final Tensor wordEmbeddings;
+  private final Tensor positionEmbeddings;
+  private final Tensor typeEmbeddings;
+  private final LayerNorm embeddingNorm;
+  private final Encoder encoder;
+  private final Linear pooler;
+  private final Heads heads;
+
+  private BertModel(Path dir, BertConfig config, BertTokenizer tokenizer, SafeTensors file, TensorScope weights) throws ModelFormatException {
+    this.dir = dir;
+    this.config = config;
+    this.tokenizer = tokenizer;
+    this.file = file;
+    this.weights = weights;
+    Params p = new Params(file, weights, config);
+    int h = config.hiddenSize();
+    this.wordEmbeddings = p.get("embeddings.word_embeddings.weight", config.vocabSize(), h);
+    this.positionEmbeddings = p.get("embeddings.position_embeddings.weight", config.maxPositions(), h);
+    this.typeEmbeddings = p.get("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
+    this.embeddingNorm = p.layerNorm("embeddings.LayerNorm");
+    List<EncoderLayer> layers = new ArrayList<>();
+    for (int i = 0; i < config.layers(); i++) {
+      String l = "encoder.layer." + i + ".";
+      Linear q = p.linear(l + "attention.self.query", h, h);
+      Linear k = p.linear(l + "attention.self.key", h, h);
+      Linear v = p.linear(l + "attention.self.value", h, h);
+      MultiHeadAttention attention = MultiHeadAttention.fused(config.heads(), fuse(q, k, v), p.linear(l + "attention.output.dense", h, h));
+      layers.add(new EncoderLayer(attention, p.layerNorm(l + "attention.output.LayerNorm"), p.linear(l + "intermediate.dense", config.intermediateSize(), h),
+          p.linear(l + "output.dense", h, config.intermediateSize()), p.layerNorm(l + "output.LayerNorm"), config.activation(), NormPlacement.POST));
+    }
+    this.encoder = new Encoder(layers, null);
+    this.pooler = p.has("pooler.dense.weight") ? p.linear("pooler.dense", h, h) : null;
+    this.heads = Heads.load(p, config, wordEmbeddings);
+  }
+
+  /** One {@code [3h, h]} projection from three {@code [h, h]} ones: one GEMM instead of three per layer. */
+  private Linear fuse(Linear q, Linear k, Linear v) {
+    int h = q.outFeatures();
+    Tensor w = weights.allocate(3 * h, h);
+    Tensor b = weights.allocate(3 * h);
+    Linear[] parts = {q, k, v};
+    for (int i = 0; i < 3; i++) {
+      w.slice(0, i * h, h).copyFrom(parts[i].weight());
+      b.slice(0, i * h, h).copyFrom(parts[i].bias());
+    }
+    return new Linear(w, b);
+  }
+
+  /**
+   * Loads a model folder.
+   *
+   * @throws ModelFormatException naming the file (and tensor or key) when anything is missing or malformed
+   * @throws IOException if a file cannot be read
+   */
+  public static BertModel load(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new ModelFormatException(dir + ": not a model folder (expected config.json, model.safetensors and vocab.txt or tokenizer.json)");
+    }
+    for (String f : new String[] {"config.json", "model.safetensors"}) {
+      if (!Files.isRegularFile(dir.resolve(f))) {
+        throw new ModelFormatException(dir + ": " + f + " is missing");
+      }
+    }
+    BertConfig config = BertConfig.read(dir.resolve("config.json"));
+    BertTokenizer tokenizer = BertTokenizer.load(dir);
+    if (tokenizer.vocabSize() != config.vocabSize()) {
+      throw new ModelFormatException(dir + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + config.vocabSize());
+    }
+    SafeTensors file = SafeTensors.open(dir.resolve("model.safetensors"));
+    TensorScope weights = TensorScope.open();
+    try {
+      return new BertModel(dir, config, tokenizer, file, weights);
+    } catch (IOException | RuntimeException e) {
+      weights.close();
+      file.close();
+      throw e;
+    }
+  }
+
+  /** The folder it was loaded from. */
+  public Path directory() {
+    return dir;
+  }
+
+  /** Its configuration. */
+  public BertConfig config() {
+    return config;
+  }
+
+  /** Its tokenizer. */
+  public BertTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** Whether the checkpoint has pooler weights. */
+  public boolean hasPooler() {
+    return pooler != null;
+  }
+
+  /** The task heads the checkpoint carries. */
+  public Heads heads() {
+    return heads;
+  }
+
+  /**
+   * Runs the encoder on a batch.
+   *
+   * @param scope where the outputs (and intermediate hidden states / attentions when asked) are allocated
+   * @throws IllegalArgumentException if an id is outside the vocabulary, a type id outside {@code type_vocab_size},
+   *     or the sequence longer than {@code max_position_embeddings} (the message names row and position)
+   */
+  public BertOutput forward(Backend backend, TensorScope scope, ModelInput input, boolean hiddenStates, boolean attentions) {
+    validate(input);
+    Tensor x = embed(backend, scope, input);
+    AttentionMask mask = AttentionMask.none().withKeyMask(input.attentionMask());
+    EncoderOutput out = encoder.forward(backend, scope, x, mask, hiddenStates, attentions);
+    Tensor pooled = pooler == null ? null : pool(backend, scope, out.lastHiddenState());
+    return new BertOutput(out.lastHiddenState(), pooled, out.hiddenStates(), out.attentions());
+  }
+
+  /** Checks every id before any work, so bad input is an exception that names the spot. */
+  public void validate(ModelInput input) {
+    int seq = input.sequenceLength();
+    if (seq > config.maxPositions()) {
+      throw new IllegalArgumentException("sequence length " + seq + " exceeds max_position_embeddings " + config.maxPositions());
+    }
+    for (int b = 0; b < input.batch(); b++) {
+      for (int j = 0; j < seq; j++) {
+        int id = input.inputIds()[b][j];
+        if (id < 0 || id >= config.vocabSize()) {
+          throw new IllegalArgumentException("input_ids[" + b + "][" + j + "] = " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+        }
+        int t = input.typeIds()[b][j];
+        if (t < 0 || t >= config.typeVocabSize()) {
+          throw new IllegalArgumentException("token_type_ids[" + b + "][" + j + "] = " + t + " is outside [0, " + config.typeVocabSize() + ")");
+        }
+      }
+    }
+  }
+
+  /** word + position + token type embeddings, then LayerNorm: {@code [batch, seq, hidden]}. */
+  private Tensor embed(Backend backend, TensorScope scope, ModelInput input) {
+    int batch = input.batch();
+    int seq = input.sequenceLength();
+    int h = config.hiddenSize();
+    Tensor x = scope.allocate(batch, seq, h);
+    MemorySegment out = x.segment();
+    MemorySegment word = wordEmbeddings.segment();
+    MemorySegment pos = positionEmbeddings.segment();
+    MemorySegment type = typeEmbeddings.segment();
+    for (int b = 0; b < batch; b++) {
+      for (int s = 0; s < seq; s++) {
+        long o = ((long) b * seq + s) * h;
+        long wo = (long) input.inputIds()[b][s] * h;
+        long po = (long) s * h;
+        long to = (long) input.typeIds()[b][s] * h;
+        for (int i = 0; i < h; i++) {
+          float v = word.getAtIndex(ValueLayout.JAVA_FLOAT, wo + i) + pos.getAtIndex(ValueLayout.JAVA_FLOAT, po + i)
+              + type.getAtIndex(ValueLayout.JAVA_FLOAT, to + i);
+          out.setAtIndex(ValueLayout.JAVA_FLOAT, o + i, v);
+        }
+      }
+    }
+    backend.layerNorm(x, embeddingNorm.gamma(), embeddingNorm.beta(), embeddingNorm.eps());
+    return x;
+  }
+
+  /** {@code tanh(W h[:, 0] + b)}. */
+  private Tensor pool(Backend backend, TensorScope scope, Tensor hidden) {
+    Tensor cls = hidden.select(1, 0);
+    Tensor pooled = pooler.forward(backend, scope, cls, Activation.IDENTITY);
+    MemorySegment s = pooled.segment();
+    long n = pooled.size();
+    for (long i = 0; i < n; i++) {
+      s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.tanh(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+    }
+    return pooled;
+  }
+
+  /** Releases the weights and unmaps the file. */
+  @Override
+  public void close() {
+    weights.close();
+    file.close();
+  }
+
+  /** Tensor lookup with the {@code bert.} prefix resolved and every shape checked against the config. */
+  public static final class Params {
+    private final SafeTensors file;
+    private final TensorScope scope;
+    private final BertConfig config;
+    private final String prefix;
+
+    Params(SafeTensors file, TensorScope scope, BertConfig config) {
+      this.file = file;
+      this.scope = scope;
+      this.config = config;
+      this.prefix = file.names().contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+    }
+
+    /** Whether the encoder-relative name (or a head's absolute name) exists. */
+    public boolean has(String name) {
+      return file.names().contains(prefix + name) || file.names().contains(name);
+    }
+
+    /** The tensor {@code name}, which must have shape {@code dims}. */
+    public Tensor get(String name, int... dims) throws ModelFormatException {
+      String full = file.names().contains(prefix + name) ? prefix + name : name;
+      if (!file.names().contains(full)) {
+        throw new ModelFormatException(file.file() + ": tensor '" + prefix + name + "' is missing (needed by " + describe(config) + ")");
+      }
+      Tensor t = file.tensor(full, scope);
+      if (!t.shape().equals(Shape.of(dims))) {
+        throw new ModelFormatException(file.file() + ": tensor '" + full + "' has shape " + t.shape() + ", config.json implies " + Shape.of(dims));
+      }
+      return t;
+    }
+
+    /** A {@code [out, in]} linear layer with bias at {@code name.weight} / {@code name.bias}. */
+    public Linear linear(String name, int out, int in) throws ModelFormatException {
+      return new Linear(get(name + ".weight", out, in), get(name + ".bias", out));
+    }
+
+    /** A LayerNorm at {@code name.weight/bias} (or the older {@code gamma/beta}). */
+    public LayerNorm layerNorm(String name) throws ModelFormatException {
+      int h = config.hiddenSize();
+      boolean old = !has(name + ".weight") && has(name + ".gamma");
+      return new LayerNorm(get(name + (old ? ".gamma" : ".weight"), h), get(name + (old ? ".beta" : ".bias"), h), config.layerNormEps());
+    }
+
+    private static String describe(BertConfig c) {
+      return c.layers() + " layers, hidden " + c.hiddenSize();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.attn4j.models.heads;
+
+import dev.attn4j.api.tensor.Tensor;
+
+/**
+ * Sentence embeddings from a last hidden state, as sentence-transformers computes them: mean over the
+ * tokens whose attention mask is 1, or the {@code [CLS]} vector; then optionally L2-normalized (a zero
+ * vector stays zero). Accumulates in double. Stateless and thread-safe.
+ *
+ * <p>Stability: stable since 0.1.
+ */
+public final class SentenceEmbeddings {
+  private SentenceEmbeddings() {}
+
+  /**
+   * Pools {@code hidden [batch, seq, h]} into {@code [batch][h]}.
+   *
+   * @param attentionMask {@code [batch][seq]} 0/1
+   * @throws IllegalArgumentException if the mask does not match or a row has no real token (mean pooling)
+   */
+  public static float[][] pool(Tensor hidden, int[][] attentionMask, Pooling pooling, boolean normalize) {
+    int batch = hidden.dim(0);
+    int seq = hidden.dim(1);
+    int h = hidden.dim(2);
+    if (attentionMask.length != batch) {
+      throw new IllegalArgumentException("attention mask has " + attentionMask.length + " rows for a batch of " + batch);
+    }
+    float[] all = hidden.toArray();
+    float[][] out = new float[batch][h];
+    for (int b = 0; b < batch; b++) {
+      if (attentionMask[b].length != seq) {
+        throw new IllegalArgumentException("attention mask row " + b + " has " + attentionMask[b].length + " entries, expected " + seq);
+      }
+      double[] acc = new double[h];
+      if (pooling == Pooling.CLS) {
+        for (int i = 0; i < h; i++) {
+          acc[i] = all[(b * seq) * h + i];
+        }
+      } else {
+        int count = 0;
+        for (int s = 0; s < seq; s++) {
+          if (attentionMask[b][s] == 1) {
+            count++;
+            for (int i = 0; i < h; i++) {
+              acc[i] += all[(b * seq + s) * h + i];
+            }
+          }
+        }
+        if (count == 0) {
+          throw new IllegalArgumentException("row " + b + " has no real token to average");
+        }
+        for (int i = 0; i < h; i++) {
+          acc[i] /= count;
+        }
+      }
+      double norm = 0;
+      for (double v : acc) {
+        norm += v * v;
+      }
+      double scale = normalize && norm > 0 ? 1 / Math.sqrt(norm) : 1;
+      for (int i = 0; i < h; i++) {
+        out[b][i] = (float) (acc[i] * scale);
+      }
+    }
+    return out;
+  }
+
+  /** Cosine similarity of two vectors. */
+  public static double cosine(float[] a, float[] b) {
+    if (a.length != b.length) {
+      throw new IllegalArgumentException("vectors of different lengths: " + a.length + " and " + b.length);
+    }
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+  }
+}

@@ -1,0 +1,83 @@
+package dev.attn4j.models;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attn4j.api.BackendRegistry;
+import dev.attn4j.spi.Backend;
+import dev.attn4j.spi.BackendOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The independent reference data in {@code ../shared/refs} (property {@code attn4j.refs}); missing data fails, never skips. */
+final class Refs {
+  static final ObjectMapper JSON = new ObjectMapper();
+  /** Every backend this module's tests declare; each must be available. */
+  static final List<String> BACKENDS = List.of("java", "openblas");
+
+  private Refs() {}
+
+  static Path root() {
+    Path p = Path.of(System.getProperty("attn4j.refs", "../../shared/refs"));
+    if (!Files.isDirectory(p)) {
+      throw new AssertionError("reference data not found at " + p.toAbsolutePath() + " (set -Dattn4j.refs); it must sit beside the repo at ../shared/refs");
+    }
+    return p;
+  }
+
+  static Path model(String name) {
+    return root().resolve(name);
+  }
+
+  static JsonNode json(Path file) {
+    try {
+      return JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The golden cases of {@code dir} (its {@code index.json}). */
+  static List<Path> cases(Path goldenDir) {
+    List<Path> out = new ArrayList<>();
+    for (JsonNode c : json(goldenDir.resolve("index.json")).path("cases")) {
+      out.add(goldenDir.resolve(c.path("file").asText()));
+    }
+    if (out.isEmpty()) {
+      throw new AssertionError("no cases listed in " + goldenDir.resolve("index.json"));
+    }
+    return out;
+  }
+
+  static Backend open(String name) {
+    return BackendRegistry.load(Refs.class.getClassLoader()).open(name, BackendOptions.defaults().withThreads(2));
+  }
+
+  static int[][] ints(JsonNode n) {
+    int[][] out = new int[n.size()][];
+    for (int i = 0; i < n.size(); i++) {
+      out[i] = new int[n.get(i).size()];
+      for (int j = 0; j < out[i].length; j++) {
+        out[i][j] = n.get(i).get(j).asInt();
+      }
+    }
+    return out;
+  }
+
+  static List<List<String>> strings(JsonNode n) {
+    List<List<String>> out = new ArrayList<>();
+    for (JsonNode row : n) {
+      List<String> r = new ArrayList<>();
+      row.forEach(t -> r.add(t.asText()));
+      out.add(r);
+    }
+    return out;
+  }
+
+  static String textOrNull(JsonNode n) {
+    return n == null || n.isNull() ? null : n.asText();
+  }
+}
