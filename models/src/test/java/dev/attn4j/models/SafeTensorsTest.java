@@ -1,0 +1,122 @@
+package dev.attn4j.models;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.safetensors.SafeTensors;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every malformed file is a {@link ModelFormatException} naming the file and entry, never a crash or a silent misread. */
+class SafeTensorsTest {
+  @TempDir Path dir;
+
+  private Path write(String header, byte[] data) throws IOException {
+    return writeRaw(header.getBytes(StandardCharsets.UTF_8).length, header, data);
+  }
+
+  private Path writeRaw(long declaredLength, String header, byte[] data) throws IOException {
+    byte[] h = header.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer buf = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+    buf.putLong(declaredLength).put(h).put(data);
+    Path f = Files.createTempFile(dir, "t", ".safetensors");
+    Files.write(f, buf.array());
+    return f;
+  }
+
+  private static byte[] floats(float... v) {
+    ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (float f : v) {
+      b.putFloat(f);
+    }
+    return b.array();
+  }
+
+  private void rejected(Path f, String... fragments) {
+    var e = assertThrows(ModelFormatException.class, () -> {
+      try (SafeTensors st = SafeTensors.open(f); TensorScope s = TensorScope.open()) {
+        for (String n : st.names()) {
+          st.tensor(n, s);
+        }
+      }
+    });
+    assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+    for (String frag : fragments) {
+      assertTrue(e.getMessage().contains(frag), "'" + frag + "' missing from: " + e.getMessage());
+    }
+  }
+
+  @Test
+  void readsF32InPlaceAndConvertsHalfPrecision() throws IOException {
+    ByteBuffer half = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    half.putShort(Float.floatToFloat16(1.5f)).putShort(Float.floatToFloat16(-2f));
+    half.putShort((short) (Float.floatToIntBits(3f) >>> 16)).putShort((short) (Float.floatToIntBits(-0.5f) >>> 16));
+    byte[] data = new byte[8 + 8];
+    System.arraycopy(floats(1f, 2f), 0, data, 0, 8);
+    System.arraycopy(half.array(), 0, data, 8, 8);
+    // Header padded to a multiple of 8 so the F32 data is aligned.
+    String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[8,12]},"
+        + "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[12,16]},\"__metadata__\":{\"format\":\"pt\"}}";
+    while ((header.length() + 8) % 8 != 0) {
+      header += " ";
+    }
+    Path f = write(header, data);
+    try (SafeTensors st = SafeTensors.open(f); TensorScope s = TensorScope.open()) {
+      assertArrayEquals(new float[] {1f, 2f}, st.tensor("a", s).toArray());
+      assertArrayEquals(new float[] {1.5f, -2f}, st.tensor("h", s).toArray());
+      assertArrayEquals(new float[] {3f, -0.5f}, st.tensor("b", s).toArray());
+      assertEquals("pt", st.metadata().get("format"));
+    }
+  }
+
+  @Test
+  void malformedFilesAreRejectedWithTheReason() throws IOException {
+    byte[] eight = floats(1f, 2f);
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]", eight), "not valid JSON");
+    rejected(write("[1,2]", eight), "JSON object");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", eight),
+        "not valid JSON", "a");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", eight), "'a'", "needs 12 bytes");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", eight), "'a'", "outside the data section");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}}", eight), "'a'");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", eight),
+        "overlap");
+    rejected(write("{\"a\":{\"dtype\":\"Q4\",\"shape\":[2],\"data_offsets\":[0,8]}}", eight), "unsupported dtype 'Q4'");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", eight), "invalid dimension");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,2147483647],\"data_offsets\":[0,8]}}", eight), "too large");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", floats(1f, Float.NaN)), "NaN");
+    rejected(write("{\"a\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", eight), "dtype I64");
+    rejected(writeRaw(1L << 40, "{}", eight), "header length");
+    rejected(writeRaw(-1, "{}", eight), "header length");
+    Path tiny = Files.write(dir.resolve("tiny.safetensors"), new byte[3]);
+    rejected(tiny, "at least an 8-byte");
+  }
+
+  @Test
+  void aModelFolderWithAMisShapedTensorNamesIt() throws IOException {
+    Path src = Refs.model("synthetic-bert-tiny");
+    Path copy = dir.resolve("tiny");
+    Files.createDirectories(copy);
+    for (String f : new String[] {"config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors"}) {
+      Files.copy(src.resolve(f), copy.resolve(f));
+    }
+    Files.writeString(copy.resolve("config.json"), Files.readString(src.resolve("config.json")).replace("\"intermediate_size\": 384", "\"intermediate_size\": 380"));
+    var e = assertThrows(ModelFormatException.class, () -> BertModel.load(copy));
+    assertTrue(e.getMessage().contains("encoder.layer.0.intermediate.dense.weight") && e.getMessage().contains("[384, 96]"), e.getMessage());
+    Files.writeString(copy.resolve("config.json"), Files.readString(src.resolve("config.json")).replace("\"model_type\": \"bert\"", "\"model_type\": \"gpt2\""));
+    e = assertThrows(ModelFormatException.class, () -> BertModel.load(copy));
+    assertTrue(e.getMessage().contains("model_type 'gpt2'"), e.getMessage());
+    Files.writeString(copy.resolve("config.json"), Files.readString(src.resolve("config.json")).replace("\"hidden_act\": \"gelu\"", "\"hidden_act\": \"swish\""));
+    e = assertThrows(ModelFormatException.class, () -> BertModel.load(copy));
+    assertTrue(e.getMessage().contains("hidden_act 'swish'"), e.getMessage());
+  }
+}
