@@ -1,16 +1,26 @@
 package dev.attn4j.cli;
 
 import dev.attn4j.api.BackendUnavailableException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of {@code attn4j}: parses the command line and maps failures to clear messages and exit codes. */
+/**
+ * Entry point of {@code attn4j}: parses the command line and maps failures to one {@code error:} line on
+ * stderr and an exit status: 2 for bad usage (unknown option or backend, invalid value), 1 for bad data or a
+ * failed run (malformed model or input file). {@code --debug} adds the stack trace.
+ */
 @Command(name = "attn4j", mixinStandardHelpOptions = true, version = "attn4j 0.1.0-SNAPSHOT",
     description = "Transformer attention and BERT-style encoders on pluggable backends.",
-    subcommands = {DemoCommand.class, BackendsCommand.class})
+    subcommands = {DemoCommand.class, BackendsCommand.class, TokenizeCommand.class, EncodeCommand.class, EmbedCommand.class, FillMaskCommand.class,
+        QaCommand.class})
 public final class Main implements Runnable {
-  /** Exit status for bad input (unknown backend, wrong arguments). */
+  /** Exit status for bad usage (unknown backend, wrong arguments). */
   static final int USAGE = 2;
+  /** Exit status for bad data or a failed run. */
+  static final int FAILED = 1;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -27,13 +37,26 @@ public final class Main implements Runnable {
 
   /** Runs the tool and returns its exit status (for tests). */
   static int run(String... args) {
+    boolean debug = Arrays.asList(args).contains("--debug");
     CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler((e, a) -> {
+      e.getCommandLine().getErr().println("error: " + e.getMessage());
+      e.getCommandLine().getErr().println("(see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+      return USAGE;
+    });
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof BackendUnavailableException || e instanceof IllegalArgumentException) {
-        cmd.getErr().println("attn4j: " + e.getMessage());
-        return USAGE;
+      int status = e instanceof BackendUnavailableException || e instanceof IllegalArgumentException ? USAGE : FAILED;
+      Throwable shown = e instanceof UncheckedIOException u ? u.getCause() : e;
+      String message = shown.getMessage() == null ? shown.getClass().getSimpleName() : shown.getMessage();
+      if (!(shown instanceof IOException || shown instanceof DataException || shown instanceof IllegalArgumentException
+          || shown instanceof IllegalStateException || shown instanceof BackendUnavailableException)) {
+        message = shown.getClass().getSimpleName() + ": " + message;
       }
-      throw e;
+      cmd.getErr().println("error: " + message.replace('\n', ' '));
+      if (debug) {
+        e.printStackTrace(cmd.getErr());
+      }
+      return status;
     });
     return cl.execute(args);
   }

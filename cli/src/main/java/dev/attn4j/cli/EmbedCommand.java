@@ -1,0 +1,145 @@
+package dev.attn4j.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.BertModel;
+import dev.attn4j.models.BertOutput;
+import dev.attn4j.models.heads.Pooling;
+import dev.attn4j.models.heads.SentenceEmbeddings;
+import dev.attn4j.spi.Backend;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code attn4j embed}: sentence embeddings. With {@code --output FILE.jsonl} the input is streamed: rows are
+ * read in windows, sorted by length inside a window to cut padding, run in batches, and written one line per
+ * input in input order, so memory stays bounded whatever the file size.
+ */
+@Command(name = "embed", mixinStandardHelpOptions = true, description = "Sentence embeddings (mean or CLS pooling, optional L2 normalization).")
+final class EmbedCommand implements Callable<Integer> {
+  /** Batches per sorting window. */
+  private static final int WINDOW_BATCHES = 16;
+
+  @Mixin ModelOptions model;
+  @Mixin InputOptions in;
+  @Mixin DebugOption debug;
+
+  @Option(names = "--pooling", defaultValue = "mean", description = "mean or cls (default: ${DEFAULT-VALUE}).")
+  String pooling;
+
+  @Option(names = "--normalize", description = "L2-normalize each embedding.")
+  boolean normalize;
+
+  @Option(names = "--batch-size", defaultValue = "32", description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--output", description = "Output file; *.jsonl streams one {\"embedding\": [...]} line per input (default: one JSON object on stdout).")
+  Path output;
+
+  @Override
+  public Integer call() throws Exception {
+    Pooling p = switch (pooling.toLowerCase(Locale.ROOT)) {
+      case "mean" -> Pooling.MEAN;
+      case "cls" -> Pooling.CLS;
+      default -> throw new IllegalArgumentException("--pooling must be mean or cls, got '" + pooling + "'");
+    };
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("--batch-size must be >= 1");
+    }
+    try (BertModel m = model.load(); Backend backend = model.open()) {
+      Iterator<Item> items = in.items(m, model.maxLength(m));
+      if (output != null && output.toString().endsWith(".jsonl")) {
+        stream(m, backend, items, p);
+      } else {
+        List<float[]> all = new ArrayList<>();
+        List<Item> batch = new ArrayList<>();
+        while (items.hasNext()) {
+          batch.add(items.next());
+          if (batch.size() == batchSize || !items.hasNext()) {
+            all.addAll(embed(m, backend, batch, p));
+            batch.clear();
+          }
+        }
+        try (JsonGenerator g = JsonOut.open(output)) {
+          g.writeStartObject();
+          g.writeArrayFieldStart("embeddings");
+          for (float[] e : all) {
+            JsonOut.floats(g, e);
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        }
+        if (output == null) {
+          System.out.println();
+        }
+      }
+    }
+    return 0;
+  }
+
+  private List<float[]> embed(BertModel m, Backend backend, List<Item> batch, Pooling p) {
+    var input = Batches.pad(batch, Batches.longest(batch), m.tokenizer().padId());
+    try (TensorScope scope = TensorScope.open()) {
+      BertOutput out = m.forward(backend, scope, input, false, false);
+      return List.of(SentenceEmbeddings.pool(out.lastHiddenState(), input.attentionMask(), p, normalize));
+    }
+  }
+
+  private void stream(BertModel m, Backend backend, Iterator<Item> items, Pooling p) throws IOException {
+    long total = in.input == null ? -1 : countLines(in.input);
+    try (BufferedWriter w = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
+        ProgressBar bar = new ProgressBarBuilder().setTaskName("embed").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).setUnit(" rows", 1).build()) {
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      while (items.hasNext()) {
+        List<Item> window = new ArrayList<>();
+        while (items.hasNext() && window.size() < batchSize * WINDOW_BATCHES) {
+          window.add(items.next());
+        }
+        Integer[] order = new Integer[window.size()];
+        for (int i = 0; i < order.length; i++) {
+          order[i] = i;
+        }
+        java.util.Arrays.sort(order, Comparator.comparingInt(i -> window.get(i).length()));
+        float[][] result = new float[window.size()][];
+        for (int from = 0; from < order.length; from += batchSize) {
+          List<Item> batch = new ArrayList<>();
+          for (int k = from; k < Math.min(order.length, from + batchSize); k++) {
+            batch.add(window.get(order[k]));
+          }
+          List<float[]> e = embed(m, backend, batch, p);
+          for (int k = 0; k < e.size(); k++) {
+            result[order[from + k]] = e.get(k);
+          }
+          bar.stepBy(batch.size());
+        }
+        for (float[] e : result) {
+          w.write("{\"embedding\":");
+          w.write(json.writeValueAsString(e));
+          w.write("}\n");
+        }
+      }
+    }
+  }
+
+  private static long countLines(Path file) throws IOException {
+    try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
+      return lines.filter(l -> !l.isBlank()).count();
+    }
+  }
+}

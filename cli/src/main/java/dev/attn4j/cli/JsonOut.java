@@ -1,0 +1,67 @@
+package dev.attn4j.cli;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.attn4j.api.tensor.Tensor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Streaming JSON output to a file or stdout; tensors written as nested arrays without building a tree. */
+final class JsonOut {
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  private JsonOut() {}
+
+  static JsonGenerator open(Path file) throws IOException {
+    if (file == null) {
+      OutputStream out = new java.io.FilterOutputStream(System.out) {
+        @Override
+        public void close() throws IOException {
+          flush(); // never close stdout
+        }
+      };
+      return FACTORY.createGenerator(out, JsonEncoding.UTF8);
+    }
+    return FACTORY.createGenerator(Files.newOutputStream(file), JsonEncoding.UTF8);
+  }
+
+  static void tensor(JsonGenerator g, Tensor t) throws IOException {
+    float[] data = t.toArray();
+    nested(g, data, t.shape().toArray(), 0, 0);
+  }
+
+  private static int nested(JsonGenerator g, float[] data, int[] dims, int axis, int offset) throws IOException {
+    g.writeStartArray();
+    if (axis == dims.length - 1) {
+      for (int i = 0; i < dims[axis]; i++) {
+        g.writeNumber(data[offset++]);
+      }
+    } else {
+      for (int i = 0; i < dims[axis]; i++) {
+        offset = nested(g, data, dims, axis + 1, offset);
+      }
+    }
+    g.writeEndArray();
+    return offset;
+  }
+
+  static void ints(JsonGenerator g, String name, List<int[]> rows) throws IOException {
+    g.writeArrayFieldStart(name);
+    for (int[] r : rows) {
+      g.writeArray(r, 0, r.length);
+    }
+    g.writeEndArray();
+  }
+
+  static void floats(JsonGenerator g, float[] v) throws IOException {
+    g.writeStartArray();
+    for (float f : v) {
+      g.writeNumber(f);
+    }
+    g.writeEndArray();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.attn4j.cli;
+
+import dev.attn4j.api.Backends;
+import dev.attn4j.models.BertModel;
+import dev.attn4j.spi.Backend;
+import dev.attn4j.spi.BackendOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that run a model: which model, which backend, how many threads, how long. */
+final class ModelOptions {
+  @Option(names = "--model", required = true, description = "Model folder (Hugging Face layout: config.json, model.safetensors, vocab.txt or tokenizer.json).")
+  Path model;
+
+  @Option(names = "--backend", description = "Backend name (default: -Dattn4j.backend, ATTN4J_BACKEND, else the best available).")
+  String backend;
+
+  @Option(names = "--threads", defaultValue = "0", description = "Compute threads (default: all processors).")
+  int threads;
+
+  @Option(names = "--max-length", description = "Truncate to this many tokens (default and limit: the model's max_position_embeddings).")
+  Integer maxLength;
+
+  BertModel load() throws IOException {
+    return BertModel.load(model);
+  }
+
+  Backend open() {
+    if (threads < 0) {
+      throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
+    }
+    BackendOptions options = BackendOptions.defaults().withThreads(threads);
+    return backend == null ? Backends.openDefault(options) : Backends.open(backend, options);
+  }
+
+  int maxLength(BertModel m) {
+    int limit = m.config().maxPositions();
+    if (maxLength == null) {
+      return limit;
+    }
+    if (maxLength < 3 || maxLength > limit) {
+      throw new IllegalArgumentException("--max-length must be between 3 and the model's max_position_embeddings " + limit + ", got " + maxLength);
+    }
+    return maxLength;
+  }
+}
