@@ -1,0 +1,128 @@
+package dev.attn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI's model commands end to end (in process): output contract, goldens, batching, streaming, errors. */
+class ModelCommandsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path dir;
+
+  private static Path refs(String model) {
+    Path p = Path.of(System.getProperty("attn4j.refs", "../../shared/refs")).resolve(model);
+    if (!Files.isDirectory(p)) {
+      throw new AssertionError("reference data not found at " + p.toAbsolutePath());
+    }
+    return p;
+  }
+
+  private Path jsonl(String... lines) throws IOException {
+    Path f = Files.createTempFile(dir, "in", ".jsonl");
+    Files.writeString(f, String.join("\n", lines) + "\n");
+    return f;
+  }
+
+  @Test
+  void encodeMatchesTheGoldenWhetherBatchedOrNot() throws IOException {
+    Path model = refs("synthetic-bert-tiny");
+    JsonNode golden = JSON.readTree(model.resolve("golden/public/p06_batch_padding.json").toFile());
+    List<String> lines = new ArrayList<>();
+    for (JsonNode in : golden.path("inputs")) {
+      lines.add(JSON.writeValueAsString(in));
+    }
+    Path input = jsonl(lines.toArray(String[]::new));
+    for (String batch : new String[] {null, "1"}) {
+      Path out = dir.resolve("out" + batch + ".json");
+      List<String> args = new ArrayList<>(List.of("encode", "--model", model.toString(), "--input", input.toString(), "--output", out.toString(), "--backend", "java"));
+      if (batch != null) {
+        args.addAll(List.of("--batch-size", batch));
+      }
+      assertEquals(0, Main.run(args.toArray(String[]::new)));
+      JsonNode got = JSON.readTree(out.toFile());
+      assertEquals("java", got.path("backend").asText());
+      assertEquals(golden.path("input_ids"), got.path("input_ids"));
+      assertEquals(golden.path("attention_mask"), got.path("attention_mask"));
+      assertEquals(golden.path("tokens"), got.path("tokens"));
+      double worst = 0;
+      JsonNode mask = golden.path("attention_mask");
+      for (int b = 0; b < mask.size(); b++) {
+        for (int s = 0; s < mask.get(b).size(); s++) {
+          if (mask.get(b).get(s).asInt() == 1) {
+            for (int i = 0; i < 96; i++) {
+              worst = Math.max(worst, Math.abs(golden.path("last_hidden_state").get(b).get(s).get(i).asDouble()
+                  - got.path("last_hidden_state").get(b).get(s).get(i).asDouble()));
+            }
+          }
+        }
+      }
+      assertTrue(worst <= 1e-4, "batch-size " + batch + ": max abs diff " + worst);
+      assertEquals(mask.size(), got.path("pooler_output").size());
+    }
+  }
+
+  @Test
+  void streamedEmbeddingsKeepInputOrderAndEqualTheOneShotResult() throws IOException {
+    Path model = refs("synthetic-bert-tiny");
+    String[] lines = {"{\"text\": \"a long sentence about the cat and the dog and the mat\"}", "{\"text\": \"hi\"}",
+        "{\"text\": \"the cat\", \"text_pair\": \"a dog\"}", "{\"input_ids\": [101, 171, 102]}", "{\"text\": \"mid length text here\"}"};
+    Path input = jsonl(lines);
+    Path streamed = dir.resolve("s.jsonl");
+    Path whole = dir.resolve("w.json");
+    assertEquals(0, Main.run("embed", "--model", model.toString(), "--input", input.toString(), "--output", streamed.toString(), "--batch-size", "2",
+        "--normalize", "--backend", "java"));
+    assertEquals(0, Main.run("embed", "--model", model.toString(), "--input", input.toString(), "--output", whole.toString(), "--normalize", "--backend", "java"));
+    List<String> out = Files.readAllLines(streamed);
+    JsonNode all = JSON.readTree(whole.toFile()).path("embeddings");
+    assertEquals(lines.length, out.size());
+    for (int i = 0; i < lines.length; i++) {
+      JsonNode e = JSON.readTree(out.get(i)).path("embedding");
+      for (int j = 0; j < e.size(); j++) {
+        assertEquals(all.get(i).get(j).asDouble(), e.get(j).asDouble(), 1e-5, "row " + i);
+      }
+    }
+  }
+
+  @Test
+  void badInputIsAnErrorLineAndTheRightExitStatus() throws IOException {
+    String model = refs("synthetic-bert-tiny").toString();
+    assertEquals(Main.FAILED, Main.run("encode", "--model", model, "--input", jsonl("{\"input_ids\": [101, 512, 102]}").toString()));
+    assertEquals(Main.FAILED, Main.run("encode", "--model", model, "--input", jsonl("{\"input_ids\": [101, -3]}").toString()));
+    assertEquals(Main.FAILED, Main.run("encode", "--model", model, "--input", jsonl("{\"text\": \"ok\"}", "{not json").toString()));
+    StringBuilder tooLong = new StringBuilder("{\"input_ids\": [101");
+    for (int i = 0; i < 140; i++) {
+      tooLong.append(", 171");
+    }
+    assertEquals(Main.FAILED, Main.run("encode", "--model", model, "--input", jsonl(tooLong + "]}").toString()));
+    assertEquals(Main.FAILED, Main.run("encode", "--model", dir.toString(), "--text", "x"));
+    assertEquals(Main.USAGE, Main.run("encode", "--model", model, "--text", "x", "--backend", "no-such-backend"));
+    assertEquals(Main.USAGE, Main.run("encode", "--model", model));
+    assertEquals(Main.USAGE, Main.run("encode", "--model", model, "--text", "x", "--max-length", "100000"));
+    assertEquals(Main.FAILED, Main.run("fill-mask", "--model", model, "--text", "a [MASK] b"), "tiny has no MLM head");
+    Path garbage = dir.resolve("garbage");
+    Files.createDirectories(garbage);
+    for (String f : new String[] {"config.json", "vocab.txt", "tokenizer_config.json"}) {
+      Files.copy(refs("synthetic-bert-tiny").resolve(f), garbage.resolve(f));
+    }
+    Files.write(garbage.resolve("model.safetensors"), new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0, '{', '}'});
+    assertEquals(Main.FAILED, Main.run("embed", "--model", garbage.toString(), "--text", "x"));
+  }
+
+  @Test
+  void headsCommandsRunOnTheSyntheticHeadsCheckpoint() {
+    String heads = refs("synthetic-bert-heads/heads").toString();
+    assertEquals(0, Main.run("fill-mask", "--model", heads, "--text", "The quick brown fox [MASK] over the lazy dog.", "--json", "--top-k", "3"));
+    assertEquals(0, Main.run("qa", "--model", heads, "--question", "who is here", "--context", "the cat is here today", "--json"));
+    assertEquals(0, Main.run("tokenize", "--model", heads, "--text", "Zürich, the cat!", "--json"));
+    assertEquals(0, Main.run("backends", "--json"));
+  }
+}
