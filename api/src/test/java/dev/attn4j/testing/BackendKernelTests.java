@@ -113,9 +113,7 @@ public abstract class BackendKernelTests {
       for (int bi = 0; bi < batch; bi++) {
         for (int h = 0; h < heads; h++) {
           double[] ad = Oracle.toDouble(a.select(0, bi).select(0, h).toArray());
-          double[] ref = Oracle.matmul(ad, wt, m, n, k);
-          double[] mag = Oracle.matmul(Oracle.abs(ad), Oracle.abs(wt), m, n, k);
-          Budget.check("batched GEMM b=" + bi + " h=" + h, ref, out.select(0, bi).select(0, h).toArray(), i -> (k + 2) * U * mag[i] + 1e-30);
+          checkProduct("batched GEMM b=" + bi + " h=" + h, ad, wt, m, n, k, out.select(0, bi).select(0, h).toArray());
         }
       }
     }
@@ -138,16 +136,19 @@ public abstract class BackendKernelTests {
           ad[i * k + j] = row[j];
         }
       }
-      double[] ref = Oracle.matmul(ad, Oracle.toDouble(b), m, n, k);
-      double[] mag = Oracle.matmul(Oracle.abs(ad), Oracle.abs(Oracle.toDouble(b)), m, n, k);
-      Budget.check("GEMM broadcast rows into C^T", ref, c.toArray(), i -> (k + 2) * U * mag[i] + 1e-30);
+      checkProduct("GEMM broadcast rows into C^T", ad, Oracle.toDouble(b), m, n, k, c.toArray());
       // And with an ordinary A: a column-major C alone is expressible to BLAS-style kernels.
       float[] a2 = Data.uniform(23, m * k);
       backend.gemm(1f, s.of(a2, m, k), Transpose.NONE, s.of(b, k, n), Transpose.NONE, 0f, c);
-      double[] ref2 = Oracle.matmul(Oracle.toDouble(a2), Oracle.toDouble(b), m, n, k);
-      double[] mag2 = Oracle.matmul(Oracle.abs(Oracle.toDouble(a2)), Oracle.abs(Oracle.toDouble(b)), m, n, k);
-      Budget.check("GEMM into C^T", ref2, c.toArray(), i -> (k + 2) * U * mag2[i] + 1e-30);
+      checkProduct("GEMM into C^T", Oracle.toDouble(a2), Oracle.toDouble(b), m, n, k, c.toArray());
     }
+  }
+
+  /** {@code got} against {@code a [m,k] * b [k,n]} in float64, with the GEMM budget {@code (k + 2) u |A||B|}. */
+  private static void checkProduct(String what, double[] a, double[] b, int m, int n, int k, float[] got) {
+    double[] ref = Oracle.matmul(a, b, m, n, k);
+    double[] mag = Oracle.matmul(Oracle.abs(a), Oracle.abs(b), m, n, k);
+    Budget.check(what, ref, got, i -> (k + 2) * U * mag[i] + 1e-30);
   }
 
   @Test

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.attn4j.api.tensor.Tensor;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,18 +12,14 @@ import java.util.List;
 /** Streaming JSON output to a file or stdout; tensors written as nested arrays without building a tree. */
 final class JsonOut {
   private static final JsonFactory FACTORY = new JsonFactory();
+  /** For stdout: closing the generator must flush but never close {@code System.out}. */
+  private static final JsonFactory STDOUT = new JsonFactory().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
 
   private JsonOut() {}
 
   static JsonGenerator open(Path file) throws IOException {
     if (file == null) {
-      OutputStream out = new java.io.FilterOutputStream(System.out) {
-        @Override
-        public void close() throws IOException {
-          flush(); // never close stdout
-        }
-      };
-      return FACTORY.createGenerator(out, JsonEncoding.UTF8);
+      return STDOUT.createGenerator(System.out, JsonEncoding.UTF8);
     }
     return FACTORY.createGenerator(Files.newOutputStream(file), JsonEncoding.UTF8);
   }

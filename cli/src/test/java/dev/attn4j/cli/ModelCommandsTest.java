@@ -118,6 +118,29 @@ class ModelCommandsTest {
   }
 
   @Test
+  void encodeWritesAttentionsAndHiddenStatesPerLayer() throws IOException {
+    Path out = dir.resolve("attn.json");
+    assertEquals(0, Main.run("encode", "--model", refs("synthetic-bert-tiny").toString(), "--text", "the cat", "--text", "a dog sat here",
+        "--attentions", "--hidden-states", "--output", out.toString(), "--backend", "java"));
+    JsonNode got = JSON.readTree(out.toFile());
+    int seq = got.path("input_ids").get(0).size();
+    JsonNode attn = got.path("attentions");
+    assertEquals(3, attn.size(), "layers");
+    assertEquals(2, attn.get(0).size(), "batch");
+    assertEquals(4, attn.get(0).get(0).size(), "heads");
+    assertEquals(seq, attn.get(0).get(0).get(0).size());
+    assertEquals(seq, attn.get(0).get(0).get(0).get(0).size());
+    double rowSum = 0;
+    for (JsonNode p : attn.get(2).get(1).get(3).get(0)) {
+      rowSum += p.asDouble();
+    }
+    assertEquals(1.0, rowSum, 1e-5, "a probability row sums to 1");
+    JsonNode hidden = got.path("hidden_states");
+    assertEquals(4, hidden.size(), "embeddings + 3 layers");
+    assertEquals(got.path("last_hidden_state"), hidden.get(3));
+  }
+
+  @Test
   void headsCommandsRunOnTheSyntheticHeadsCheckpoint() {
     String heads = refs("synthetic-bert-heads/heads").toString();
     assertEquals(0, Main.run("fill-mask", "--model", heads, "--text", "The quick brown fox [MASK] over the lazy dog.", "--json", "--top-k", "3"));

@@ -1,11 +1,9 @@
 package dev.attn4j.models;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attn4j.models.internal.Json;
 import dev.attn4j.spi.Activation;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -35,8 +33,6 @@ import java.util.TreeMap;
 public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, int intermediateSize, Activation activation, int maxPositions,
     int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures) {
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
   public BertConfig {
     labels = List.copyOf(labels);
     architectures = List.copyOf(architectures);
@@ -57,15 +53,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
    * @throws ModelFormatException naming the file and key when something is missing, malformed or unsupported
    */
   public static BertConfig read(Path file) throws IOException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(Files.readAllBytes(file));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new ModelFormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new ModelFormatException(file + ": must hold a JSON object");
-    }
+    JsonNode root = Json.readObject(file);
     String type = root.path("model_type").asText("bert");
     if (!type.equals("bert")) {
       throw new ModelFormatException(file + ": model_type '" + type + "' is not supported (supported: bert and BERT-shaped checkpoints such as MiniLM)");

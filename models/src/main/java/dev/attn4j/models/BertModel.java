@@ -228,7 +228,11 @@ public final class BertModel implements AutoCloseable {
     file.close();
   }
 
-  /** Tensor lookup with the {@code bert.} prefix resolved and every shape checked against the config. */
+  /**
+   * Tensor lookup during loading, with the {@code bert.} prefix resolved and every shape checked against the
+   * config; public only so {@link Heads} (another package) can load its tensors. Thread-safe (the scope it
+   * allocates conversions in is shared).
+   */
   public static final class Params {
     private final SafeTensors file;
     private final TensorScope scope;

@@ -97,6 +97,7 @@ public final class NativeLibraryLocator {
   /** Extracts the bundled files into the cache; null when the class loader does not see them. */
   private static Path extract(NativeLibrarySpec spec, ClassLoader loader) throws IOException {
     List<URL> urls = new ArrayList<>();
+    List<long[]> sizeCrcs = new ArrayList<>();
     for (String file : spec.bundledFiles()) {
       URL url = loader == null ? ClassLoader.getSystemResource(spec.resourceDir() + "/" + file) : loader.getResource(spec.resourceDir() + "/" + file);
       if (url == null) {
@@ -106,11 +107,12 @@ public final class NativeLibraryLocator {
         throw new IOException("bundle incomplete: " + spec.resourceDir() + "/" + file + " missing");
       }
       urls.add(url);
+      sizeCrcs.add(sizeAndCrc(url));
     }
-    String key = slug(spec.displayName()) + "-" + contentKey(spec.bundledFiles(), urls);
+    String key = slug(spec.displayName()) + "-" + contentKey(spec.bundledFiles(), sizeCrcs);
     return UserCache.directory("native", key, dir -> {
       for (int i = 0; i < urls.size(); i++) {
-        copyVerified(urls.get(i), dir.resolve(spec.bundledFiles().get(i)));
+        copyVerified(urls.get(i), sizeCrcs.get(i), dir.resolve(spec.bundledFiles().get(i)));
       }
     });
   }
@@ -119,15 +121,15 @@ public final class NativeLibraryLocator {
    * SHA-256 over each file's name, size and CRC-32. In a jar those come from the zip directory, so the key
    * costs no decompression; elsewhere the file is read to compute them.
    */
-  private static String contentKey(List<String> names, List<URL> urls) throws IOException {
+  private static String contentKey(List<String> names, List<long[]> sizeCrcs) {
     MessageDigest sha;
     try {
       sha = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is mandatory on every JDK", e);
     }
-    for (int i = 0; i < urls.size(); i++) {
-      long[] sizeCrc = sizeAndCrc(urls.get(i));
+    for (int i = 0; i < names.size(); i++) {
+      long[] sizeCrc = sizeCrcs.get(i);
       sha.update((names.get(i) + "\0" + sizeCrc[0] + "\0" + Long.toHexString(sizeCrc[1]) + "\n").getBytes(StandardCharsets.UTF_8));
     }
     return HexFormat.of().formatHex(sha.digest(), 0, 12);
@@ -154,8 +156,7 @@ public final class NativeLibraryLocator {
   }
 
   /** Copies and checks the copy against the source's size and CRC, so a torn read is never published. */
-  private static void copyVerified(URL url, Path out) throws IOException {
-    long[] expected = sizeAndCrc(url);
+  private static void copyVerified(URL url, long[] expected, Path out) throws IOException {
     CRC32 crc = new CRC32();
     long size = 0;
     try (InputStream in = url.openStream(); var os = Files.newOutputStream(out)) {

@@ -97,7 +97,11 @@ public class JavaBackend implements Backend {
   @Override
   public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
     checkOpen();
-    GemmProblem p = GemmProblem.of(a, transA, b, transB, c);
+    javaGemm(GemmProblem.of(a, transA, b, transB, c), alpha, beta);
+  }
+
+  /** Runs an already validated product on the Java kernels; for subclasses whose library cannot take it. */
+  protected final void javaGemm(GemmProblem p, float alpha, float beta) {
     Gemm.run(p, alpha, beta, kernels, pool);
   }
 

@@ -47,7 +47,7 @@ public final class OpenBlasBackend extends JavaBackend {
       nativeCalls.increment();
     } else {
       javaCalls.increment();
-      super.gemm(alpha, a, transA, b, transB, beta, c);
+      javaGemm(p, alpha, beta);
     }
   }
 

@@ -64,20 +64,4 @@ public final class SentenceEmbeddings {
     }
     return out;
   }
-
-  /** Cosine similarity of two vectors. */
-  public static double cosine(float[] a, float[] b) {
-    if (a.length != b.length) {
-      throw new IllegalArgumentException("vectors of different lengths: " + a.length + " and " + b.length);
-    }
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
-  }
 }

@@ -1,13 +1,11 @@
 package dev.attn4j.models.safetensors;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.ModelFormatException;
+import dev.attn4j.models.internal.Json;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -41,7 +39,6 @@ import java.util.Set;
 public final class SafeTensors implements AutoCloseable {
   /** Headers larger than this are rejected (real ones are a few hundred KiB). */
   public static final long MAX_HEADER_BYTES = 100L << 20;
-  private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfDouble LE_DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -91,14 +88,7 @@ public final class SafeTensors implements AutoCloseable {
   }
 
   private static Map<String, TensorInfo> parseHeader(Path file, byte[] header, long dataSize, Map<String, String> metadata) throws ModelFormatException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(header);
-    } catch (JsonProcessingException e) {
-      throw new ModelFormatException(file + ": header is not valid JSON: " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new ModelFormatException(file + ": header unreadable: " + e.getMessage(), e);
-    }
+    JsonNode root = Json.parse(header, file, "header");
     if (root == null || !root.isObject()) {
       throw new ModelFormatException(file + ": header must be a JSON object");
     }
@@ -156,8 +146,12 @@ public final class SafeTensors implements AutoCloseable {
         throw new ModelFormatException(where + ": shape " + sh + " has an invalid dimension");
       }
       shape[i] = d.asInt();
-      elements = Math.multiplyHigh(elements, shape[i]) != 0 ? -1 : elements * shape[i];
-      if (elements < 0 || elements > Long.MAX_VALUE / 8) {
+      try {
+        elements = Math.multiplyExact(elements, shape[i]);
+      } catch (ArithmeticException overflow) {
+        elements = Long.MAX_VALUE;
+      }
+      if (elements > Long.MAX_VALUE / 8) {
         throw new ModelFormatException(where + ": shape " + sh + " is too large");
       }
     }
@@ -221,14 +215,24 @@ public final class SafeTensors implements AutoCloseable {
     } else {
       out = scope.allocate(shape);
       MemorySegment dst = out.segment();
-      for (long i = 0; i < n; i++) {
-        dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, switch (info.dtype()) {
-          case F32 -> bytes.get(LE_FLOAT, i * 4);
-          case F16 -> Float.float16ToFloat(bytes.get(LE_SHORT, i * 2));
-          case BF16 -> Float.intBitsToFloat(bytes.get(LE_SHORT, i * 2) << 16);
-          case F64 -> (float) bytes.get(LE_DOUBLE, i * 8);
-          default -> throw new IllegalStateException();
-        });
+      switch (info.dtype()) {
+        case F32 -> MemorySegment.copy(bytes, LE_FLOAT, 0, dst, ValueLayout.JAVA_FLOAT, 0, n); // unaligned or big-endian host
+        case F16 -> {
+          for (long i = 0; i < n; i++) {
+            dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, Float.float16ToFloat(bytes.get(LE_SHORT, i * 2)));
+          }
+        }
+        case BF16 -> {
+          for (long i = 0; i < n; i++) {
+            dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, Float.intBitsToFloat(bytes.get(LE_SHORT, i * 2) << 16));
+          }
+        }
+        case F64 -> {
+          for (long i = 0; i < n; i++) {
+            dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) bytes.get(LE_DOUBLE, i * 8));
+          }
+        }
+        default -> throw new IllegalStateException("not a floating-point dtype: " + info.dtype());
       }
     }
     MemorySegment values = out.segment();

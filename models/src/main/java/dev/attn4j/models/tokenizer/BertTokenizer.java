@@ -1,9 +1,8 @@
 package dev.attn4j.models.tokenizer;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attn4j.models.ModelFormatException;
+import dev.attn4j.models.internal.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +30,6 @@ import java.util.Map;
 public final class BertTokenizer {
   /** Longest word WordPiece tries to split; longer words become {@code [UNK]} (Hugging Face's default). */
   public static final int MAX_WORD_CHARS = 100;
-  private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final List<String> SPECIALS = List.of("[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]");
 
   private final Map<String, Integer> vocab;
@@ -102,12 +100,12 @@ public final class BertTokenizer {
       boolean chinese = true;
       Path cfg = dir.resolve("tokenizer_config.json");
       if (Files.isRegularFile(cfg)) {
-        JsonNode c = readJson(cfg);
+        JsonNode c = Json.readObject(cfg);
         lower = c.path("do_lower_case").asBoolean(true);
         strip = c.hasNonNull("strip_accents") ? c.get("strip_accents").asBoolean() : null;
         chinese = c.path("tokenize_chinese_chars").asBoolean(true);
       } else if (Files.isRegularFile(tokenizerJson)) {
-        JsonNode n = readJson(tokenizerJson).path("normalizer");
+        JsonNode n = Json.readObject(tokenizerJson).path("normalizer");
         lower = n.path("lowercase").asBoolean(true);
         strip = n.hasNonNull("strip_accents") ? n.get("strip_accents").asBoolean() : null;
         chinese = n.path("handle_chinese_chars").asBoolean(true);
@@ -126,7 +124,7 @@ public final class BertTokenizer {
 
   /** Reads a Hugging Face {@code tokenizer.json} holding a WordPiece model. */
   public static BertTokenizer fromTokenizerJson(Path file) throws IOException {
-    JsonNode root = readJson(file);
+    JsonNode root = Json.readObject(file);
     JsonNode model = root.path("model");
     if (!"WordPiece".equals(model.path("type").asText())) {
       throw new ModelFormatException(file + ": model type '" + model.path("type").asText() + "' is not WordPiece");
@@ -155,18 +153,6 @@ public final class BertTokenizer {
       return new BertTokenizer(List.of(tokens), lower, strip, chinese);
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static JsonNode readJson(Path file) throws ModelFormatException, IOException {
-    try {
-      JsonNode n = JSON.readTree(Files.readAllBytes(file));
-      if (n == null || !n.isObject()) {
-        throw new ModelFormatException(file + ": must hold a JSON object");
-      }
-      return n;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new ModelFormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
     }
   }
 
