@@ -21,6 +21,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every SPI kernel of a backend against the float64 {@link Oracle}, over awkward shapes, with an error budget
@@ -114,6 +116,31 @@ public abstract class BackendKernelTests {
         for (int h = 0; h < heads; h++) {
           double[] ad = Oracle.toDouble(a.select(0, bi).select(0, h).toArray());
           checkProduct("batched GEMM b=" + bi + " h=" + h, ad, wt, m, n, k, out.select(0, bi).select(0, h).toArray());
+        }
+      }
+    }
+  }
+
+  /**
+   * Attention's per-head products on head views of {@code [batch, seq, heads, d]} buffers, {@code Q K^T} with K
+   * permuted to {@code [batch, heads, d, seq]}. Batch 1 matters: a size-1 axis whose stride ties with another
+   * axis's once made a native library infer the wrong layout.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2})
+  void gemmOnPermutedHeadViews(int batch) {
+    int seq = 7;
+    int heads = 3;
+    int d = 5;
+    try (TensorScope s = TensorScope.open()) {
+      Tensor q = s.of(Data.uniform(31, batch * seq * heads * d), batch, seq, heads, d).permute(0, 2, 1, 3);
+      Tensor kt = s.of(Data.uniform(32, batch * seq * heads * d), batch, seq, heads, d).permute(0, 2, 3, 1);
+      Tensor out = s.of(Data.nans(batch * heads * seq * seq), batch, heads, seq, seq);
+      backend.gemm(1f, q, Transpose.NONE, kt, Transpose.NONE, 0f, out);
+      for (int bi = 0; bi < batch; bi++) {
+        for (int h = 0; h < heads; h++) {
+          checkProduct("per-head GEMM b=" + bi + " h=" + h, Oracle.toDouble(q.select(0, bi).select(0, h).toArray()),
+              Oracle.toDouble(kt.select(0, bi).select(0, h).toArray()), seq, seq, d, out.select(0, bi).select(0, h).toArray());
         }
       }
     }

@@ -1,0 +1,325 @@
+package dev.attn4j.backend.onednn.internal;
+
+import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.spi.Activation;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The kernels oneDNN runs for the backend: matmul with fused epilogues, softmax, layer normalization and
+ * element-wise activations. Each returns {@code false}, having touched nothing, when oneDNN cannot take the
+ * operands (heap memory, a broadcast axis it cannot express, more than 12 axes, an empty tensor, or no oneDNN
+ * implementation for the layout); the backend then runs its Java kernel. Arguments are already validated by
+ * the SPI checks; this class re-checks that every descriptor stays inside its tensor's memory before any call.
+ *
+ * <p>Thread-safe.
+ */
+public final class DnnlKernels {
+  private final DnnlEngine engine;
+  private final Dnnl dnnl;
+  private final boolean bf16;
+
+  /** Kernels on {@code engine}; {@code bf16} selects bfloat16 products with float32 accumulation in matmuls. */
+  public DnnlKernels(DnnlEngine engine, boolean bf16) {
+    this.engine = engine;
+    this.dnnl = engine.dnnl();
+    this.bf16 = bf16;
+  }
+
+  /**
+   * What runs after a matmul's accumulation, in this order: multiply by {@code scale}; add {@code addend}
+   * (broadcast); add {@code sum} times the previous destination; apply {@code activation}.
+   */
+  public record Epilogue(float scale, Tensor addend, float sum, Activation activation) {
+    /** No epilogue: the plain product. */
+    public static final Epilogue NONE = new Epilogue(1f, null, 0f, Activation.IDENTITY);
+  }
+
+  /**
+   * {@code c = epilogue(opA x opB + bias)} over broadcast batch axes, {@code opA [..., m, k]}, {@code opB [..., k, n]},
+   * {@code c [..., m, n]}, {@code bias [n]} or null.
+   */
+  public boolean matmul(Tensor opA, Tensor opB, Tensor bias, Tensor c, Epilogue epilogue) {
+    int alg = eltwiseAlg(epilogue.activation());
+    if (alg == NOT_NATIVE) {
+      return false;
+    }
+    int rank = c.rank();
+    Layout src;
+    Layout wei;
+    Layout dst;
+    Layout rowsA = opB.rank() == 2 && rank > 2 ? Layout.rows(opA) : null;
+    Layout rowsC = rowsA == null ? null : Layout.rows(c);
+    Layout addend = null;
+    if (rowsA != null && rowsC != null && rowsA.dims()[0] == rowsC.dims()[0] && epilogue.addend() == null && opA.rank() == rank) {
+      // A weight shared by every batch entry over merged rows: one 2-D product, so every batch size and sequence
+      // length with the same row count reuses one primitive and oneDNN sees the whole M at once.
+      src = rowsA;
+      dst = rowsC;
+      wei = Layout.of(opB, 2, 2);
+    } else {
+      src = Layout.of(opA, rank, 2);
+      wei = Layout.of(opB, rank, 2);
+      dst = Layout.of(c, rank, 2);
+    }
+    if (epilogue.addend() != null) {
+      addend = Layout.of(epilogue.addend(), dst == null ? rank : dst.rank(), 0);
+      if (addend == null) {
+        return false;
+      }
+    }
+    if (src == null || wei == null || dst == null || !covers(src, opA) || !covers(wei, opB) || !covers(dst, c)
+        || (bias != null && (bias.stride(0) != 1 || !isNative(bias))) || (addend != null && !covers(addend, epilogue.addend()))) {
+      return false;
+    }
+    Layout biasLayout = bias == null ? null : new Layout(new long[] {bias.dim(0)}, new long[] {1}).padTo(dst.rank());
+    final Layout s = src;
+    final Layout w = wei.padTo(dst.rank());
+    final Layout d = dst;
+    final Layout add = addend;
+    StringBuilder key = new StringBuilder("matmul");
+    for (Layout l : new Layout[] {s, w, biasLayout, d, add}) {
+      key.append('|');
+      if (l != null) {
+        l.appendKey(key);
+      }
+    }
+    key.append('|').append(epilogue.scale()).append('|').append(epilogue.sum()).append('|').append(epilogue.activation())
+        .append(bf16 ? "|bf16" : "|f32");
+    Optional<Primitive> p = engine.primitive(key.toString(), () -> create(owned -> {
+      MemorySegment srcMd = md(s, owned);
+      MemorySegment weiMd = md(w, owned);
+      MemorySegment biasMd = biasLayout == null ? null : md(biasLayout, owned);
+      MemorySegment dstMd = md(d, owned);
+      PostOps ops = new PostOps();
+      if (epilogue.scale() != 1f) {
+        ops.add(new PostOps.Eltwise(Dnnl.ELTWISE_LINEAR, epilogue.scale(), 0f));
+      }
+      MemorySegment addMd = add == null ? null : md(add, owned);
+      if (addMd != null) {
+        ops.add(new PostOps.BinaryAdd(addMd));
+      }
+      if (epilogue.sum() != 0f) {
+        ops.add(new PostOps.Sum(epilogue.sum()));
+      }
+      if (alg != NO_ALG) {
+        ops.add(new PostOps.Eltwise(alg, 0f, 0f));
+      }
+      MemorySegment attr = dnnl.attrCreate(ops, bf16);
+      MemorySegment pd;
+      try {
+        pd = dnnl.matmulPd(engine.handle(), srcMd, weiMd, biasMd, dstMd, attr);
+      } finally {
+        dnnl.attrDestroy(attr);
+      }
+      if (pd == null) {
+        return null;
+      }
+      List<Integer> ids = new ArrayList<>(List.of(Dnnl.ARG_SRC, Dnnl.ARG_WEIGHTS));
+      List<MemorySegment> mds = new ArrayList<>(List.of(srcMd, weiMd));
+      if (biasMd != null) {
+        ids.add(Dnnl.ARG_BIAS);
+        mds.add(biasMd);
+      }
+      ids.add(Dnnl.ARG_DST);
+      mds.add(dstMd);
+      if (addMd != null) {
+        ids.add(Dnnl.ARG_POST_OP_BASE * (ops.binaryIndex() + 1) | Dnnl.ARG_SRC_1);
+        mds.add(addMd);
+      }
+      return new Primitive(dnnl, pd, ids.stream().mapToInt(Integer::intValue).toArray(), mds.toArray(MemorySegment[]::new), owned);
+    }));
+    if (p.isEmpty()) {
+      return false;
+    }
+    List<MemorySegment> data = new ArrayList<>(List.of(opA.segment(), opB.segment()));
+    if (bias != null) {
+      data.add(bias.segment());
+    }
+    data.add(c.segment());
+    if (add != null) {
+      data.add(epilogue.addend().segment());
+    }
+    engine.executeAndRelease(p.get(), data.toArray(MemorySegment[]::new));
+    return true;
+  }
+
+  /** In place over the last axis: {@code x = softmax(x)}. A row of only {@code -inf} becomes NaN here. */
+  public boolean softmax(Tensor x) {
+    Layout l = rowsOrFull(x);
+    if (l == null) {
+      return false;
+    }
+    return inPlace("softmax|" + key(l), x, l, (md, attr) -> dnnl.softmaxPd(engine.handle(), md, l.rank() - 1, attr));
+  }
+
+  /** In place over the last axis: {@code x = (x - mean) / sqrt(var + eps) * gamma + beta}. */
+  public boolean layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
+    Layout l = rowsOrFull(x);
+    if (l == null || l.rank() > 5 || gamma.stride(0) != 1 || beta.stride(0) != 1 || !isNative(gamma) || !isNative(beta)) {
+      return false;
+    }
+    long n = x.dim(-1);
+    Optional<Primitive> p = engine.primitive("layernorm|" + key(l) + "|" + eps, () -> create(owned -> {
+      MemorySegment md = md(l, owned);
+      MemorySegment vec = dnnl.mdCreateVector(n, Dnnl.DT_F32);
+      owned.add(vec);
+      MemorySegment attr = attrNone();
+      MemorySegment pd;
+      try {
+        pd = dnnl.layerNormPd(engine.handle(), md, eps, attr);
+      } finally {
+        dnnl.attrDestroy(attr);
+      }
+      return pd == null ? null : new Primitive(dnnl, pd, new int[] {Dnnl.ARG_SRC, Dnnl.ARG_DST, Dnnl.ARG_SCALE, Dnnl.ARG_SHIFT},
+          new MemorySegment[] {md, md, vec, vec}, owned);
+    }));
+    if (p.isEmpty()) {
+      return false;
+    }
+    MemorySegment xs = x.segment();
+    engine.executeAndRelease(p.get(), xs, xs, gamma.segment(), beta.segment());
+    return true;
+  }
+
+  /** In place: {@code x = activation(x)}. */
+  public boolean activate(Tensor x, Activation activation) {
+    int alg = eltwiseAlg(activation);
+    if (alg == NO_ALG) {
+      return true;
+    }
+    if (alg == NOT_NATIVE) {
+      return false;
+    }
+    Layout l = rowsOrFull(x);
+    if (l == null) {
+      return false;
+    }
+    return inPlace("eltwise" + alg + "|" + key(l), x, l, (md, attr) -> dnnl.eltwisePd(engine.handle(), alg, md, 0f, 0f, attr));
+  }
+
+  /** The implementation oneDNN picks for a plain {@code [m, k] x [k, n]} product, e.g. {@code brg_matmul:avx512_core}. */
+  public String matmulImplementation(int m, int n, int k) {
+    List<MemorySegment> owned = new ArrayList<>();
+    try {
+      MemorySegment a = md(new Layout(new long[] {m, k}, new long[] {k, 1}), owned);
+      MemorySegment b = md(new Layout(new long[] {k, n}, new long[] {n, 1}), owned);
+      MemorySegment c = md(new Layout(new long[] {m, n}, new long[] {n, 1}), owned);
+      MemorySegment attr = attrNone();
+      try {
+        MemorySegment pd = dnnl.matmulPd(engine.handle(), a, b, null, c, attr);
+        if (pd == null) {
+          return "none";
+        }
+        try {
+          return dnnl.implInfo(pd);
+        } finally {
+          dnnl.pdDestroy(pd);
+        }
+      } finally {
+        dnnl.attrDestroy(attr);
+      }
+    } finally {
+      owned.forEach(dnnl::mdDestroy);
+    }
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  private interface PdFactory {
+    MemorySegment create(MemorySegment md, MemorySegment attr);
+  }
+
+  private interface PrimitiveFactory {
+    Primitive create(List<MemorySegment> owned);
+  }
+
+  /** Runs a factory that records the descriptors it creates, destroying them if it fails or finds no implementation. */
+  private Primitive create(PrimitiveFactory factory) {
+    List<MemorySegment> owned = new ArrayList<>();
+    try {
+      Primitive p = factory.create(owned);
+      if (p == null) {
+        owned.forEach(dnnl::mdDestroy);
+      }
+      return p;
+    } catch (RuntimeException e) {
+      owned.forEach(dnnl::mdDestroy);
+      throw e;
+    }
+  }
+
+  private boolean inPlace(String key, Tensor x, Layout l, PdFactory pdFactory) {
+    Supplier<Primitive> factory = () -> create(owned -> {
+      MemorySegment md = md(l, owned);
+      MemorySegment attr = attrNone();
+      MemorySegment pd;
+      try {
+        pd = pdFactory.create(md, attr);
+      } finally {
+        dnnl.attrDestroy(attr);
+      }
+      return pd == null ? null : new Primitive(dnnl, pd, new int[] {Dnnl.ARG_SRC, Dnnl.ARG_DST}, new MemorySegment[] {md, md}, owned);
+    });
+    Optional<Primitive> p = engine.primitive(key, factory);
+    if (p.isEmpty()) {
+      return false;
+    }
+    MemorySegment xs = x.segment();
+    engine.executeAndRelease(p.get(), xs, xs);
+    return true;
+  }
+
+  /** A fresh attribute with only the user scratchpad; the pd factories destroy it after use. */
+  private MemorySegment attrNone() {
+    return dnnl.attrCreate(null, false);
+  }
+
+  private MemorySegment md(Layout l, List<MemorySegment> owned) {
+    MemorySegment md = dnnl.mdCreate(l.dims(), l.strides(), Dnnl.DT_F32);
+    owned.add(md);
+    return md;
+  }
+
+  /** A row-wise operand's layout: merged rows when possible (fewer distinct primitives), else all its axes. */
+  private static Layout rowsOrFull(Tensor x) {
+    Layout l = x.rank() >= 2 ? Layout.rows(x) : null;
+    if (l == null) {
+      l = Layout.of(x, x.rank(), x.rank());
+    }
+    return l != null && covers(l, x) ? l : null;
+  }
+
+  /** Whether {@code t} is native memory that holds every element {@code l} addresses. */
+  private static boolean covers(Layout l, Tensor t) {
+    return isNative(t) && l.span() <= t.segment().byteSize() / Float.BYTES;
+  }
+
+  private static boolean isNative(Tensor t) {
+    return t.segment().isNative();
+  }
+
+  private static String key(Layout l) {
+    StringBuilder b = new StringBuilder();
+    l.appendKey(b);
+    return b.toString();
+  }
+
+  /** No activation. */
+  private static final int NO_ALG = -1;
+  /** An activation oneDNN computes differently from the SPI. */
+  private static final int NOT_NATIVE = -2;
+
+  private static int eltwiseAlg(Activation a) {
+    return switch (a) {
+      case IDENTITY -> NO_ALG;
+      // oneDNN's relu maps NaN to 0; the SPI keeps NaN (a NaN must not be laundered into a plausible number).
+      case RELU -> NOT_NATIVE;
+      case GELU -> Dnnl.ELTWISE_GELU_ERF;
+      case GELU_TANH -> Dnnl.ELTWISE_GELU_TANH;
+    };
+  }
+}
