@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Every SPI kernel of a backend against the float64 {@link Oracle}, over awkward shapes, with an error budget
@@ -122,25 +122,33 @@ public abstract class BackendKernelTests {
   }
 
   /**
-   * Attention's per-head products on head views of {@code [batch, seq, heads, d]} buffers, {@code Q K^T} with K
-   * permuted to {@code [batch, heads, d, seq]}. Batch 1 matters: a size-1 axis whose stride ties with another
-   * axis's once made a native library infer the wrong layout.
+   * Attention's per-head products on head views of a fused {@code [batch, seq, 3, heads, d]} projection:
+   * {@code Q K^T} with K permuted to {@code [batch, heads, d, seq]}, then {@code P V}. Size-1 axes matter: a batch of 1 whose stride tied with another
+   * axis's, and a sequence of 1 in a batch of 3, each once made a native library compute garbage.
    */
   @ParameterizedTest
-  @ValueSource(ints = {1, 2})
-  void gemmOnPermutedHeadViews(int batch) {
-    int seq = 7;
+  @CsvSource({"1, 7", "2, 7", "3, 1", "1, 1"})
+  void gemmOnPermutedHeadViews(int batch, int seq) {
     int heads = 3;
     int d = 5;
     try (TensorScope s = TensorScope.open()) {
-      Tensor q = s.of(Data.uniform(31, batch * seq * heads * d), batch, seq, heads, d).permute(0, 2, 1, 3);
-      Tensor kt = s.of(Data.uniform(32, batch * seq * heads * d), batch, seq, heads, d).permute(0, 2, 3, 1);
+      // Q, K and V are slices of one fused projection [batch, seq, 3, heads, d], as a fused QKV layer leaves them.
+      Tensor qkv = s.of(Data.uniform(31, batch * seq * 3 * heads * d), batch, seq, 3, heads, d);
+      Tensor q = qkv.select(2, 0).permute(0, 2, 1, 3);
+      Tensor kt = qkv.select(2, 1).permute(0, 2, 3, 1);
       Tensor out = s.of(Data.nans(batch * heads * seq * seq), batch, heads, seq, seq);
       backend.gemm(1f, q, Transpose.NONE, kt, Transpose.NONE, 0f, out);
+      // Then P V: dense probabilities times the value heads.
+      Tensor p = s.of(Data.uniform(33, batch * heads * seq * seq), batch, heads, seq, seq);
+      Tensor v = qkv.select(2, 2).permute(0, 2, 1, 3);
+      Tensor ctx = s.of(Data.nans(batch * heads * seq * d), batch, heads, seq, d);
+      backend.gemm(1f, p, Transpose.NONE, v, Transpose.NONE, 0f, ctx);
       for (int bi = 0; bi < batch; bi++) {
         for (int h = 0; h < heads; h++) {
-          checkProduct("per-head GEMM b=" + bi + " h=" + h, Oracle.toDouble(q.select(0, bi).select(0, h).toArray()),
+          checkProduct("per-head Q K^T b=" + bi + " h=" + h, Oracle.toDouble(q.select(0, bi).select(0, h).toArray()),
               Oracle.toDouble(kt.select(0, bi).select(0, h).toArray()), seq, seq, d, out.select(0, bi).select(0, h).toArray());
+          checkProduct("per-head P V b=" + bi + " h=" + h, Oracle.toDouble(p.select(0, bi).select(0, h).toArray()),
+              Oracle.toDouble(v.select(0, bi).select(0, h).toArray()), seq, d, seq, ctx.select(0, bi).select(0, h).toArray());
         }
       }
     }

@@ -4,6 +4,7 @@ import dev.attn4j.api.Backends;
 import dev.attn4j.api.attention.AttentionMask;
 import dev.attn4j.api.encoder.Encoder;
 import dev.attn4j.api.encoder.EncoderOutput;
+import dev.attn4j.api.encoder.SeededEncoder;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.spi.Backend;
@@ -58,8 +59,8 @@ final class DemoCommand implements Callable<Integer> {
       lengths[b] = b % 2 == 1 ? Math.max(1, seq / 2) : seq;
     }
     try (TensorScope weights = TensorScope.open()) {
-      Encoder encoder = RandomEncoder.build(weights, layers, hidden, heads, 4 * hidden, 42);
-      Tensor input = weights.of(RandomEncoder.uniform(7, batch * seq * hidden, 1f), batch, seq, hidden);
+      Encoder encoder = SeededEncoder.build(weights, layers, hidden, heads, 4 * hidden, 42);
+      Tensor input = weights.of(SeededEncoder.uniform(7, batch * seq * hidden, 1f), batch, seq, hidden);
       AttentionMask mask = AttentionMask.padding(lengths);
       float[] reference = null;
       String referenceName = null;
@@ -89,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
           } else {
             diff = String.format(Locale.ROOT, "max |diff| vs %s = %.2e", referenceName, maxAbsDiff(reference, hiddenState));
           }
-          double flops = RandomEncoder.flops(layers, hidden, 4 * hidden, batch, seq);
+          double flops = SeededEncoder.flops(layers, hidden, 4 * hidden, batch, seq);
           rows.add(String.format(Locale.ROOT, "  %-10s %-45s %8.2f ms  %6.1f GFLOP/s  %s", p.name(), backend.description(), best / 1e6,
               flops / best, diff));
         }

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Options: {@link BackendOptions#threads()} is both the OpenMP team size of this backend's oneDNN calls and the
  * size of the inherited Java worker pool; property {@value #PRECISION_PROPERTY} ({@code f32} default, or {@code
- * bf16}, see {@link Precision}; system property {@code attn4j.onednn.precision} as default); property
+ * bf16}, see {@link Precision}; system property {@code attn4j.onednn.precision} as default; in bf16 a layer weight
+ * passed to {@link #linear} is converted once, on first use, and later writes to it are not seen); property
  * {@value #CACHE_PROPERTY}: primitives kept (default {@value #DEFAULT_CACHE_CAPACITY}).
  *
  * <p>Results in f32 are bit-for-bit repeatable for the same inputs, machine and thread count.
@@ -103,7 +104,7 @@ public final class OneDnnBackend extends JavaBackend {
     GemmProblem p = GemmProblem.of(a, transA, b, transB, c);
     Tensor opA = transA == Transpose.TRANSPOSE ? a.transpose() : a;
     Tensor opB = transB == Transpose.TRANSPOSE ? b.transpose() : b;
-    if (!counted(kernels.matmul(opA, opB, null, c, new Epilogue(alpha, null, beta, Activation.IDENTITY)))) {
+    if (!counted(kernels.matmul(opA, opB, false, null, c, new Epilogue(alpha, null, beta, Activation.IDENTITY)))) {
       javaGemm(p, alpha, beta);
     }
   }
@@ -114,7 +115,7 @@ public final class OneDnnBackend extends JavaBackend {
     KernelChecks.linear(x, weight, bias, activation, out);
     KernelChecks.disjoint("linear", out, "out", x, "x");
     KernelChecks.disjoint("linear", out, "out", weight, "weight");
-    if (!counted(kernels.matmul(x, weight.transpose(), bias, out, new Epilogue(1f, null, 0f, activation)))) {
+    if (!counted(kernels.matmul(x, weight.transpose(), true, bias, out, new Epilogue(1f, null, 0f, activation)))) {
       super.linear(x, weight, bias, activation, out);
     }
   }
@@ -149,7 +150,7 @@ public final class OneDnnBackend extends JavaBackend {
     Shape scoresShape = q.shape().sub(0, q.rank() - 1).concat(Shape.of(k.dim(-2)));
     try (TensorScope tmp = probs == null ? TensorScope.open() : null) {
       Tensor scores = probs != null ? probs : tmp.allocate(scoresShape);
-      if (!counted(kernels.matmul(q, k.transpose(), null, scores, new Epilogue(scale, mask, 0f, Activation.IDENTITY)))) {
+      if (!counted(kernels.matmul(q, k.transpose(), false, null, scores, new Epilogue(scale, mask, 0f, Activation.IDENTITY)))) {
         super.scaledDotProductAttention(q, k, v, mask, scale, out, probs);
         return;
       }
@@ -251,6 +252,7 @@ public final class OneDnnBackend extends JavaBackend {
   @Override
   public void close() {
     try {
+      kernels.close();
       engine.close();
     } finally {
       super.close();

@@ -12,8 +12,9 @@ public enum Precision {
   /** float32 inputs, products and accumulation: the default, bit-for-bit repeatable for a fixed thread count. */
   F32,
   /**
-   * Matrix products round their inputs to bfloat16 and accumulate in float32 (oneDNN's {@code fpmath_mode bf16});
-   * everything else stays float32. Needs a CPU with AVX512-BF16 or AMX; about 3 significant digits per product.
+   * Matrix products take bfloat16 copies of their operands (a layer's weight converted once, activations per call)
+   * and accumulate in float32; everything else stays float32. Needs a CPU with AVX512-BF16 or AMX; each input
+   * carries 8 significant bits, so a product's error is about {@code 2^-8 |A||B|}.
    */
   BF16;
 

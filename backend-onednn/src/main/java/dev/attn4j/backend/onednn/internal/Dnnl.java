@@ -44,7 +44,6 @@ public final class Dnnl {
   static final int USE_SCALE = 2;
   static final int USE_SHIFT = 4;
   static final int SCRATCHPAD_USER = 1;
-  static final int FPMATH_BF16 = 1;
   static final int QUERY_IMPL_INFO_STR = 8;
   static final int QUERY_SCRATCHPAD_MD = 136;
   static final int ARG_SRC = 1;
@@ -83,7 +82,6 @@ public final class Dnnl {
   private final MethodHandle attrCreate;
   private final MethodHandle attrDestroy;
   private final MethodHandle attrSetScratchpadMode;
-  private final MethodHandle attrSetFpmathMode;
   private final MethodHandle attrSetPostOps;
   private final MethodHandle postOpsCreate;
   private final MethodHandle postOpsDestroy;
@@ -94,6 +92,7 @@ public final class Dnnl {
   private final MethodHandle softmaxPd;
   private final MethodHandle layerNormPd;
   private final MethodHandle eltwisePd;
+  private final MethodHandle reorderPd;
   private final MethodHandle pdQueryMd;
   private final MethodHandle pdQuery;
   private final MethodHandle pdDestroy;
@@ -103,6 +102,8 @@ public final class Dnnl {
   private final MethodHandle primitiveDestroy;
   /** {@code omp_set_num_threads}, or null when the library does not run on OpenMP. */
   private final MethodHandle ompSetNumThreads;
+  /** {@code omp_get_max_threads}, or null. */
+  private final MethodHandle ompGetMaxThreads;
   private final String version;
   private final int isa;
   private final int cpuRuntime;
@@ -129,7 +130,6 @@ public final class Dnnl {
     attrCreate = h.status("dnnl_primitive_attr_create", ADDRESS);
     attrDestroy = h.status("dnnl_primitive_attr_destroy", ADDRESS);
     attrSetScratchpadMode = h.status("dnnl_primitive_attr_set_scratchpad_mode", ADDRESS, JAVA_INT);
-    attrSetFpmathMode = h.status("dnnl_primitive_attr_set_fpmath_mode", ADDRESS, JAVA_INT);
     attrSetPostOps = h.status("dnnl_primitive_attr_set_post_ops", ADDRESS, ADDRESS);
     postOpsCreate = h.status("dnnl_post_ops_create", ADDRESS);
     postOpsDestroy = h.status("dnnl_post_ops_destroy", ADDRESS);
@@ -143,6 +143,7 @@ public final class Dnnl {
         ADDRESS, JAVA_FLOAT, JAVA_INT, ADDRESS);
     eltwisePd = h.status("dnnl_eltwise_forward_primitive_desc_create", ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
         JAVA_FLOAT, JAVA_FLOAT, ADDRESS);
+    reorderPd = h.status("dnnl_reorder_primitive_desc_create", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
     pdQueryMd = linker.downcallHandle(require(lookup, "dnnl_primitive_desc_query_md"), FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
     pdQuery = h.status("dnnl_primitive_desc_query", ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
     pdDestroy = h.status("dnnl_primitive_desc_destroy", ADDRESS);
@@ -150,7 +151,9 @@ public final class Dnnl {
     primitiveCreate = h.status("dnnl_primitive_create", ADDRESS, ADDRESS);
     primitiveExecute = h.status("dnnl_primitive_execute", ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
     primitiveDestroy = h.status("dnnl_primitive_destroy", ADDRESS);
+    // dlsym on libdnnl's handle also searches its dependencies, so an OpenMP build resolves these from its runtime.
     ompSetNumThreads = lookup.find("omp_set_num_threads").map(s -> linker.downcallHandle(s, FunctionDescriptor.ofVoid(JAVA_INT))).orElse(null);
+    ompGetMaxThreads = lookup.find("omp_get_max_threads").map(s -> linker.downcallHandle(s, FunctionDescriptor.of(JAVA_INT))).orElse(null);
 
     // const dnnl_version_t *: {int major, minor, patch; const char *hash; unsigned cpu_runtime, gpu_runtime}
     MemorySegment v = ((MemorySegment) linker.downcallHandle(require(lookup, "dnnl_version"), FunctionDescriptor.of(ADDRESS))
@@ -261,6 +264,18 @@ public final class Dnnl {
     }
   }
 
+  /** The calling thread's OpenMP team size for its next parallel region, or -1 without OpenMP. */
+  public int threadsOfCaller() {
+    if (ompGetMaxThreads == null) {
+      return -1;
+    }
+    try {
+      return (int) ompGetMaxThreads.invokeExact();
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
   // ---- objects ------------------------------------------------------------------------------------
 
   MemorySegment engineCreate() {
@@ -349,9 +364,9 @@ public final class Dnnl {
 
   /**
    * A primitive attribute with a user-managed scratchpad (so one primitive can run on several threads at once,
-   * each with its own scratchpad), the given post-ops (may be null) and math mode.
+   * each with its own scratchpad) and the given post-ops (may be null).
    */
-  MemorySegment attrCreate(PostOps postOps, boolean bf16) {
+  MemorySegment attrCreate(PostOps postOps) {
     MemorySegment attr;
     try (Arena a = Arena.ofConfined()) {
       MemorySegment out = a.allocate(ADDRESS);
@@ -362,9 +377,6 @@ public final class Dnnl {
     }
     try {
       check("dnnl_primitive_attr_set_scratchpad_mode", (int) attrSetScratchpadMode.invokeExact(attr, SCRATCHPAD_USER));
-      if (bf16) {
-        check("dnnl_primitive_attr_set_fpmath_mode", (int) attrSetFpmathMode.invokeExact(attr, FPMATH_BF16));
-      }
       if (postOps != null && !postOps.isEmpty()) {
         MemorySegment ops = postOpsCreate(postOps);
         try {
@@ -444,6 +456,16 @@ public final class Dnnl {
       MemorySegment out = a.allocate(ADDRESS);
       return created("dnnl_eltwise_forward_primitive_desc_create",
           (int) eltwisePd.invokeExact(out, engine, FORWARD_INFERENCE, alg, md, md, alpha, beta, attr), out);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** A reorder (layout and data type conversion) between two descriptors on {@code engine}. */
+  MemorySegment reorderPd(MemorySegment engine, MemorySegment src, MemorySegment dst, MemorySegment attr) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment out = a.allocate(ADDRESS);
+      return created("dnnl_reorder_primitive_desc_create", (int) reorderPd.invokeExact(out, src, engine, dst, engine, attr), out);
     } catch (Throwable t) {
       throw rethrow(t);
     }

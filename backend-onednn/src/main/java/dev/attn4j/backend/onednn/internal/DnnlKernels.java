@@ -2,10 +2,13 @@ package dev.attn4j.backend.onednn.internal;
 
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.spi.Activation;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.WeakHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -21,8 +24,14 @@ public final class DnnlKernels {
   private final DnnlEngine engine;
   private final Dnnl dnnl;
   private final boolean bf16;
+  /**
+   * bf16 copies of layer weights by tensor identity (Tensor does not override equals); a weight's copy is made on
+   * its first use, so later writes to that weight are not seen in bf16 mode (documented on the backend).
+   */
+  private final Map<Tensor, MemorySegment> bf16Weights = new WeakHashMap<>();
+  private final Arena weightArena = Arena.ofShared();
 
-  /** Kernels on {@code engine}; {@code bf16} selects bfloat16 products with float32 accumulation in matmuls. */
+  /** Kernels on {@code engine}; {@code bf16} makes matmuls take bfloat16 copies of their operands and accumulate in float32. */
   public DnnlKernels(DnnlEngine engine, boolean bf16) {
     this.engine = engine;
     this.dnnl = engine.dnnl();
@@ -40,9 +49,10 @@ public final class DnnlKernels {
 
   /**
    * {@code c = epilogue(opA x opB + bias)} over broadcast batch axes, {@code opA [..., m, k]}, {@code opB [..., k, n]},
-   * {@code c [..., m, n]}, {@code bias [n]} or null.
+   * {@code c [..., m, n]}, {@code bias [n]} or null. In bf16 mode {@code opB}'s bf16 copy is made once and kept when
+   * {@code constantB} is true (a layer's weight), else both operands are converted per call.
    */
-  public boolean matmul(Tensor opA, Tensor opB, Tensor bias, Tensor c, Epilogue epilogue) {
+  public boolean matmul(Tensor opA, Tensor opB, boolean constantB, Tensor bias, Tensor c, Epilogue epilogue) {
     int alg = eltwiseAlg(epilogue.activation());
     if (alg == NOT_NATIVE) {
       return false;
@@ -71,34 +81,54 @@ public final class DnnlKernels {
         return false;
       }
     }
+    if (dst != null && dst.rank() > 2 && batchOf(dst) > 1 && (c.dim(-2) == 1 || c.dim(-1) == 1 || opA.dim(-1) == 1)) {
+      // Batched products with a size-1 matrix axis (attention over one token): brg_matmul in oneDNN 3.13 computed
+      // wrong values for [B>1, H, 1, D] x [B, H, D, 1] head views in our tests; they are tiny, so Java takes them.
+      return false;
+    }
     if (src == null || wei == null || dst == null || !covers(src, opA) || !covers(wei, opB) || !covers(dst, c)
         || (bias != null && (bias.stride(0) != 1 || !isNative(bias))) || (addend != null && !covers(addend, epilogue.addend()))) {
       return false;
     }
     Layout biasLayout = bias == null ? null : new Layout(new long[] {bias.dim(0)}, new long[] {1}).padTo(dst.rank());
-    final Layout s = src;
-    final Layout w = wei.padTo(dst.rank());
-    final Layout d = dst;
-    final Layout add = addend;
-    StringBuilder key = new StringBuilder("matmul");
+    Layout w = wei.padTo(dst.rank());
+    try {
+      if (!bf16) {
+        run(src, Dnnl.DT_F32, opA.segment(), w, Dnnl.DT_F32, opB.segment(), biasLayout, bias, dst, c, addend, epilogue, alg);
+        return true;
+      }
+      // bf16: both operands become dense bf16 copies; products accumulate in f32 into the f32 destination.
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment a = toBf16(opA.segment(), src, tmp);
+        MemorySegment b = constantB ? cachedBf16(opB, w) : toBf16(opB.segment(), w, tmp);
+        run(src.dense(), Dnnl.DT_BF16, a, w.dense(), Dnnl.DT_BF16, b, biasLayout, bias, dst, c, addend, epilogue, alg);
+      }
+      return true;
+    } catch (Unsupported e) {
+      return false;
+    }
+  }
+
+  private void run(Layout s, int sType, MemorySegment sData, Layout w, int wType, MemorySegment wData, Layout biasLayout, Tensor bias,
+      Layout d, Tensor c, Layout add, Epilogue epilogue, int alg) {
+    StringBuilder key = new StringBuilder("matmul").append(sType).append(wType);
     for (Layout l : new Layout[] {s, w, biasLayout, d, add}) {
       key.append('|');
       if (l != null) {
         l.appendKey(key);
       }
     }
-    key.append('|').append(epilogue.scale()).append('|').append(epilogue.sum()).append('|').append(epilogue.activation())
-        .append(bf16 ? "|bf16" : "|f32");
+    key.append('|').append(epilogue.scale()).append('|').append(epilogue.sum()).append('|').append(alg);
     Optional<Primitive> p = engine.primitive(key.toString(), () -> create(owned -> {
-      MemorySegment srcMd = md(s, owned);
-      MemorySegment weiMd = md(w, owned);
-      MemorySegment biasMd = biasLayout == null ? null : md(biasLayout, owned);
-      MemorySegment dstMd = md(d, owned);
+      MemorySegment srcMd = md(s, sType, owned);
+      MemorySegment weiMd = md(w, wType, owned);
+      MemorySegment biasMd = biasLayout == null ? null : md(biasLayout, Dnnl.DT_F32, owned);
+      MemorySegment dstMd = md(d, Dnnl.DT_F32, owned);
       PostOps ops = new PostOps();
       if (epilogue.scale() != 1f) {
         ops.add(new PostOps.Eltwise(Dnnl.ELTWISE_LINEAR, epilogue.scale(), 0f));
       }
-      MemorySegment addMd = add == null ? null : md(add, owned);
+      MemorySegment addMd = add == null ? null : md(add, Dnnl.DT_F32, owned);
       if (addMd != null) {
         ops.add(new PostOps.BinaryAdd(addMd));
       }
@@ -108,7 +138,7 @@ public final class DnnlKernels {
       if (alg != NO_ALG) {
         ops.add(new PostOps.Eltwise(alg, 0f, 0f));
       }
-      MemorySegment attr = dnnl.attrCreate(ops, bf16);
+      MemorySegment attr = dnnl.attrCreate(ops);
       MemorySegment pd;
       try {
         pd = dnnl.matmulPd(engine.handle(), srcMd, weiMd, biasMd, dstMd, attr);
@@ -133,9 +163,10 @@ public final class DnnlKernels {
       return new Primitive(dnnl, pd, ids.stream().mapToInt(Integer::intValue).toArray(), mds.toArray(MemorySegment[]::new), owned);
     }));
     if (p.isEmpty()) {
-      return false;
+      // Checked before any conversion in f32; in bf16 mode the f32 fallback computes the same product, more exactly.
+      throw new Unsupported();
     }
-    List<MemorySegment> data = new ArrayList<>(List.of(opA.segment(), opB.segment()));
+    List<MemorySegment> data = new ArrayList<>(List.of(sData, wData));
     if (bias != null) {
       data.add(bias.segment());
     }
@@ -144,7 +175,57 @@ public final class DnnlKernels {
       data.add(epilogue.addend().segment());
     }
     engine.executeAndRelease(p.get(), data.toArray(MemorySegment[]::new));
-    return true;
+  }
+
+  /** oneDNN has no matmul implementation for the layouts: the caller falls back to Java. */
+  private static final class Unsupported extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Unsupported() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** A dense bf16 copy of the f32 data {@code l} describes, in {@code arena}. */
+  private MemorySegment toBf16(MemorySegment data, Layout l, Arena arena) {
+    Layout dense = l.dense();
+    MemorySegment out = arena.allocate(dense.size() * 2, 64);
+    Optional<Primitive> p = engine.primitive("reorder-bf16|" + key(l), () -> create(owned -> {
+      MemorySegment from = md(l, Dnnl.DT_F32, owned);
+      MemorySegment to = md(dense, Dnnl.DT_BF16, owned);
+      MemorySegment attr = attrNone();
+      MemorySegment pd;
+      try {
+        pd = dnnl.reorderPd(engine.handle(), from, to, attr);
+      } finally {
+        dnnl.attrDestroy(attr);
+      }
+      return pd == null ? null : new Primitive(dnnl, pd, new int[] {Dnnl.ARG_SRC, Dnnl.ARG_DST}, new MemorySegment[] {from, to}, owned);
+    }));
+    engine.executeAndRelease(p.orElseThrow(Unsupported::new), data, out);
+    return out;
+  }
+
+  /** The bf16 copy of a layer's weight, made on first use and kept until {@link #close()}. */
+  private MemorySegment cachedBf16(Tensor weight, Layout l) {
+    synchronized (bf16Weights) {
+      MemorySegment copy = bf16Weights.get(weight);
+      if (copy == null) {
+        copy = toBf16(weight.segment(), l, weightArena);
+        bf16Weights.put(weight, copy);
+      }
+      return copy;
+    }
+  }
+
+  /** Frees the bf16 weight copies. */
+  public void close() {
+    synchronized (bf16Weights) {
+      bf16Weights.clear();
+      if (weightArena.scope().isAlive()) {
+        weightArena.close();
+      }
+    }
   }
 
   /** In place over the last axis: {@code x = softmax(x)}. A row of only {@code -inf} becomes NaN here. */
@@ -201,12 +282,13 @@ public final class DnnlKernels {
     return inPlace("eltwise" + alg + "|" + key(l), x, l, (md, attr) -> dnnl.eltwisePd(engine.handle(), alg, md, 0f, 0f, attr));
   }
 
-  /** The implementation oneDNN picks for a plain {@code [m, k] x [k, n]} product, e.g. {@code brg_matmul:avx512_core}. */
+  /** The implementation oneDNN picks for a plain {@code [m, k] x [k, n]} product in this precision, e.g. {@code brg_matmul:avx512_core}. */
   public String matmulImplementation(int m, int n, int k) {
     List<MemorySegment> owned = new ArrayList<>();
     try {
-      MemorySegment a = md(new Layout(new long[] {m, k}, new long[] {k, 1}), owned);
-      MemorySegment b = md(new Layout(new long[] {k, n}, new long[] {n, 1}), owned);
+      int type = bf16 ? Dnnl.DT_BF16 : Dnnl.DT_F32;
+      MemorySegment a = md(new Layout(new long[] {m, k}, new long[] {k, 1}), type, owned);
+      MemorySegment b = md(new Layout(new long[] {k, n}, new long[] {n, 1}), type, owned);
       MemorySegment c = md(new Layout(new long[] {m, n}, new long[] {n, 1}), owned);
       MemorySegment attr = attrNone();
       try {
@@ -275,13 +357,25 @@ public final class DnnlKernels {
 
   /** A fresh attribute with only the user scratchpad; the pd factories destroy it after use. */
   private MemorySegment attrNone() {
-    return dnnl.attrCreate(null, false);
+    return dnnl.attrCreate(null);
   }
 
   private MemorySegment md(Layout l, List<MemorySegment> owned) {
-    MemorySegment md = dnnl.mdCreate(l.dims(), l.strides(), Dnnl.DT_F32);
+    return md(l, Dnnl.DT_F32, owned);
+  }
+
+  private MemorySegment md(Layout l, int dataType, List<MemorySegment> owned) {
+    MemorySegment md = dnnl.mdCreate(l.dims(), l.strides(), dataType);
     owned.add(md);
     return md;
+  }
+
+  private static long batchOf(Layout l) {
+    long n = 1;
+    for (int i = 0; i < l.rank() - 2; i++) {
+      n *= l.dims()[i];
+    }
+    return n;
   }
 
   /** A row-wise operand's layout: merged rows when possible (fewer distinct primitives), else all its axes. */

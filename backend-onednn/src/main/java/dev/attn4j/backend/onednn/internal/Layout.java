@@ -78,6 +78,28 @@ record Layout(long[] dims, long[] strides) {
     return new Layout(dims, strides);
   }
 
+  /** The dense row-major layout of the same dims. */
+  Layout dense() {
+    long[] s = new long[dims.length];
+    long acc = 1;
+    for (int i = dims.length - 1; i >= 0; i--) {
+      s[i] = acc;
+      acc *= dims[i];
+    }
+    long[] d = dims.clone();
+    fillUnitStrides(d, s);
+    return new Layout(d, s);
+  }
+
+  /** Number of elements. */
+  long size() {
+    long n = 1;
+    for (long d : dims) {
+      n *= d;
+    }
+    return n;
+  }
+
   /** This layout left-padded with size-1 axes to {@code rank}. */
   Layout padTo(int rank) {
     if (rank == dims.length) {
@@ -107,19 +129,34 @@ record Layout(long[] dims, long[] strides) {
   }
 
   /**
-   * Gives size-1 axes (whose stride is never multiplied by a nonzero index) a stride beyond every other axis's
-   * extent. oneDNN infers the axis order of a strided descriptor from its strides, and a size-1 axis whose stride
-   * ties with a real one can make it infer a wrong order (measured: wrong products from brg_matmul for a
-   * {@code [1, H, D, N]} view); placing them outermost also makes equal shapes give equal cache keys.
+   * Gives size-1 axes (whose stride is never multiplied by a nonzero index) the stride a plain layout would have
+   * there. oneDNN infers the axis order, leading dimensions and batch strides of a strided descriptor from all of
+   * its strides, so an arbitrary value there is not harmless (measured: brg_matmul read garbage for a {@code [1, H, D,
+   * N]} view whose size-1 axis tied with another's stride, and for {@code [B, H, 1, D]} when the size-1 row axis was
+   * given a large stride). Batch axes go outermost; a size-1 matrix axis gets the stride that makes the matrix plainly
+   * row- or column-major. Equal shapes also get equal cache keys this way.
    */
   private static void fillUnitStrides(long[] dims, long[] strides) {
-    long outer = 1;
-    for (int i = 0; i < dims.length; i++) {
-      if (dims[i] > 1) {
-        outer = Math.max(outer, dims[i] * strides[i]);
+    int r = dims.length;
+    if (r >= 2) {
+      int row = r - 2;
+      int col = r - 1;
+      if (dims[row] == 1 && dims[col] == 1) {
+        strides[row] = 1;
+        strides[col] = 1;
+      } else if (dims[row] == 1) {
+        strides[row] = strides[col] == 1 ? dims[col] : 1; // row-major [1, n] with ld = n, or column-major with ld = stride
+      } else if (dims[col] == 1) {
+        strides[col] = strides[row] == 1 ? dims[row] : 1;
       }
+    } else if (dims[0] == 1) {
+      strides[0] = 1;
     }
-    for (int i = 0; i < dims.length; i++) {
+    long outer = 1;
+    for (int i = 0; i < r; i++) {
+      outer = Math.max(outer, dims[i] * strides[i]);
+    }
+    for (int i = 0; i < r - 2; i++) {
       if (dims[i] == 1) {
         strides[i] = outer;
       }

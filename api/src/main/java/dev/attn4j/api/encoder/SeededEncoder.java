@@ -1,23 +1,26 @@
-package dev.attn4j.cli;
+package dev.attn4j.api.encoder;
 
 import dev.attn4j.api.attention.MultiHeadAttention;
-import dev.attn4j.api.encoder.Encoder;
-import dev.attn4j.api.encoder.EncoderLayer;
-import dev.attn4j.api.encoder.NormPlacement;
 import dev.attn4j.api.layers.LayerNorm;
 import dev.attn4j.api.layers.Linear;
-import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.spi.Activation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** A BERT-shaped post-LN encoder with seeded random weights (scaled like a trained model's: ~1/sqrt(fan-in)). */
-final class RandomEncoder {
-  private RandomEncoder() {}
+/**
+ * BERT-shaped post-LayerNorm encoders with seeded random weights, scaled like a trained model's (about
+ * {@code 1/sqrt(fan-in)}), GELU feed-forward and a fused QKV projection: for demos, benchmarks and tests that need
+ * the shape of a model without its weights. The same arguments always give the same weights.
+ *
+ * <p>Stateless and thread-safe. Stability: experimental.
+ */
+public final class SeededEncoder {
+  private SeededEncoder() {}
 
-  static Encoder build(TensorScope scope, int layers, int hidden, int heads, int ffn, long seed) {
+  /** An encoder of {@code layers} layers whose weights live in {@code scope}. */
+  public static Encoder build(TensorScope scope, int layers, int hidden, int heads, int ffn, long seed) {
     List<EncoderLayer> list = new ArrayList<>();
     long s = seed;
     for (int l = 0; l < layers; l++) {
@@ -28,14 +31,15 @@ final class RandomEncoder {
     return new Encoder(list, null);
   }
 
-  /** Multiply-adds x2 of one forward: projections, FFN, and the two attention products. */
-  static double flops(int layers, int hidden, int ffn, int batch, int seq) {
+  /** Floating-point operations of one forward (2 per multiply-add): projections, feed-forward, both attention products. */
+  public static double flops(int layers, int hidden, int ffn, int batch, int seq) {
     double tokens = (double) batch * seq;
     double perLayer = 2 * tokens * (4.0 * hidden * hidden + 2.0 * hidden * ffn) + 4.0 * batch * (double) seq * seq * hidden;
     return layers * perLayer;
   }
 
-  static float[] uniform(long seed, int n, float scale) {
+  /** {@code n} values uniform in {@code [-scale, scale)} from {@code seed}. */
+  public static float[] uniform(long seed, int n, float scale) {
     SplittableRandom r = new SplittableRandom(seed);
     float[] a = new float[n];
     for (int i = 0; i < n; i++) {

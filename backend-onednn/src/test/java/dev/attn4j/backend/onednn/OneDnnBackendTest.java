@@ -1,0 +1,375 @@
+package dev.attn4j.backend.onednn;
+
+import static dev.attn4j.testing.Oracle.U;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attn4j.api.BackendRegistry;
+import dev.attn4j.api.attention.AttentionMask;
+import dev.attn4j.api.encoder.Encoder;
+import dev.attn4j.api.encoder.SeededEncoder;
+import dev.attn4j.api.tensor.Shape;
+import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.backend.onednn.internal.Dnnl;
+import dev.attn4j.spi.Activation;
+import dev.attn4j.spi.Availability;
+import dev.attn4j.spi.Backend;
+import dev.attn4j.spi.BackendOptions;
+import dev.attn4j.spi.Transpose;
+import dev.attn4j.testing.Budget;
+import dev.attn4j.testing.Data;
+import dev.attn4j.testing.Oracle;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** What is specific to the oneDNN binding: discovery, native paths and fallbacks, threads, the cache, precision, memory. */
+class OneDnnBackendTest {
+
+  @Test
+  void availableAndReportsLibraryVersionAndIsa() throws Exception {
+    Availability a = new OneDnnBackendProvider().availability();
+    assertTrue(a.available(), "oneDNN must be available in this build (the Maven dependency carries it): " + a.detail());
+    assertTrue(a.detail().matches("oneDNN 3\\.\\d+\\.\\d+.*"), a.detail());
+    assertTrue(a.detail().contains("ISA "), a.detail());
+    assertTrue(a.detail().matches(".*(bundled|system|from property): .*"), "names where it was loaded from: " + a.detail());
+    try (OneDnnBackend b = TestDnnl.open(1)) {
+      assertTrue(b.description().contains(b.oneDnnVersion()) && b.description().contains(b.cpuIsa()), b.description());
+      assertTrue(b.matmulImplementation(64, 64, 64).contains("matmul"), b.matmulImplementation(64, 64, 64));
+    }
+  }
+
+  @Test
+  void registryFindsItAndPrefersItOverOthers() {
+    BackendRegistry registry = BackendRegistry.load(getClass().getClassLoader());
+    try (Backend best = registry.best(BackendOptions.defaults().withThreads(1))) {
+      assertEquals("onednn", best.name());
+    }
+  }
+
+  @Test
+  void modelKernelsRunNatively() {
+    try (OneDnnBackend b = TestDnnl.open(2); TensorScope s = TensorScope.open()) {
+      Tensor x = s.of(Data.uniform(1, 2 * 5 * 16), 2, 5, 16);
+      b.linear(x, s.of(Data.uniform(2, 24 * 16), 24, 16), s.of(Data.uniform(3, 24), 24), Activation.GELU, s.allocate(2, 5, 24));
+      b.linear(x, s.of(Data.uniform(2, 24 * 16), 24, 16), null, Activation.GELU_TANH, s.allocate(2, 5, 24));
+      b.layerNorm(x, s.of(Data.uniform(4, 16), 16), s.of(Data.uniform(5, 16), 16), 1e-5f);
+      b.activate(x, Activation.GELU);
+      Tensor q = x.reshape(2, 5, 4, 4).permute(0, 2, 1, 3);
+      b.scaledDotProductAttention(q, q, q, s.of(new float[] {0, 0, 0, Float.NEGATIVE_INFINITY, 0, 0, 0, 0, 0, 0}, 2, 1, 1, 5), 0.5f,
+          s.allocate(2, 4, 5, 4), null);
+      b.gemm(1f, x, Transpose.NONE, x, Transpose.TRANSPOSE, 0f, s.allocate(2, 5, 5));
+      assertEquals(0, b.javaFallbackCalls());
+      assertEquals(8, b.nativeCalls(), "linear x2, layer norm, GELU, attention (matmul + softmax), gemm");
+    }
+  }
+
+  @Test
+  void whatOneDnnCannotTakeRunsOnJavaAndIsStillRight() {
+    try (OneDnnBackend b = TestDnnl.open(1); TensorScope s = TensorScope.open()) {
+      Tensor broadcastRows = s.of(Data.uniform(1, 4), 1, 4).expand(Shape.of(3, 4));
+      Tensor c = s.allocate(3, 2);
+      float[] w = Data.uniform(2, 8);
+      b.gemm(1f, broadcastRows, Transpose.NONE, s.of(w, 4, 2), Transpose.NONE, 0f, c);
+      // Heap memory cannot be handed to native code.
+      float[] heap = {1, -2, Float.NaN, 4};
+      Tensor onHeap = s.wrap(MemorySegment.ofArray(heap), Shape.of(2, 2));
+      b.activate(onHeap, Activation.GELU);
+      // oneDNN's relu maps NaN to 0; the SPI keeps NaN.
+      Tensor withNan = s.of(new float[] {Float.NaN, -1f}, 1, 2);
+      b.activate(withNan, Activation.RELU);
+      assertEquals(3, b.javaFallbackCalls());
+      assertEquals(0, b.nativeCalls());
+      assertTrue(Float.isNaN(withNan.get(0, 0)) && withNan.get(0, 1) == 0f);
+      assertTrue(Float.isNaN(heap[2]) && heap[0] > 0.8f && heap[1] < 0f && heap[1] > -0.1f, Arrays.toString(heap));
+      float[] got = c.toArray();
+      float[] row = broadcastRows.select(0, 0).toArray();
+      for (int j = 0; j < 2; j++) {
+        double ref = 0;
+        for (int i = 0; i < 4; i++) {
+          ref += row[i] * w[i * 2 + j];
+        }
+        assertEquals(ref, got[j], 1e-6);
+        assertEquals(got[j], got[4 + j]);
+      }
+    }
+  }
+
+  @Test
+  void bitForBitRepeatableAtAFixedThreadCount() {
+    try (OneDnnBackend b = TestDnnl.open(2)) {
+      float[] first = forward(b, 3, 1);
+      for (int i = 0; i < 3; i++) {
+        assertArrayEquals(first, forward(b, 3, 1), "run " + i);
+      }
+    }
+  }
+
+  @Test
+  void theThreadCountReachesOpenMpOnTheCallingThread() throws Exception {
+    Dnnl dnnl = Dnnl.get();
+    assertTrue(dnnl.controlsThreads(), "the bundled oneDNN is an OpenMP build: " + dnnl.describe());
+    for (int threads : new int[] {1, 3, 2}) {
+      try (OneDnnBackend b = TestDnnl.open(threads); TensorScope s = TensorScope.open()) {
+        Tensor a = s.of(Data.uniform(1, 32 * 32), 32, 32);
+        b.gemm(1f, a, Transpose.NONE, a, Transpose.NONE, 0f, s.allocate(32, 32));
+        assertEquals(threads, dnnl.threadsOfCaller());
+        assertTrue(b.description().contains(threads + " threads"), b.description());
+      }
+    }
+  }
+
+  /** Java threads calling at once, on one backend and on two with different thread counts, all get correct results. */
+  @Test
+  void concurrentCallersFromManyJavaThreads() throws Exception {
+    int callers = 6;
+    int rounds = 20;
+    try (OneDnnBackend one = TestDnnl.open(1); OneDnnBackend two = TestDnnl.open(2)) {
+      float[] expected = forward(one, 2, 7);
+      runConcurrently(callers, id -> {
+        Backend b = id % 3 == 0 ? one : two;
+        for (int r = 0; r < rounds; r++) {
+          checkedProduct(b, 17 + (id * 7 + r) % 50, 33 + r % 40, 64 + (id + r) % 100, r % 3 + 1, id * 1000L + r);
+          if (r % 5 == 0) {
+            Budget.check("concurrent forward", Oracle.toDouble(expected), forward(b, 2, 7), i -> 1e-4);
+          }
+        }
+      });
+    }
+  }
+
+  @Test
+  void primitiveCacheHitsAndStaysBounded() throws Exception {
+    try (OneDnnBackend b = TestDnnl.open(BackendOptions.defaults().withThreads(1).with(OneDnnBackend.CACHE_PROPERTY, "3"))) {
+      for (int round = 0; round < 3; round++) {
+        for (int m = 1; m <= 5; m++) {
+          checkedProduct(b, m, 8, 16, 1, round * 10L + m);
+        }
+      }
+      PrimitiveCacheStats st = b.primitiveCacheStats();
+      assertEquals(3, st.capacity());
+      assertTrue(st.size() <= 3, st.toString());
+      assertTrue(st.evictions() >= 12, "5 shapes cycling through 3 slots evict on every call: " + st);
+      // Many threads on a tiny cache: evicted primitives stay valid for the calls using them.
+      runConcurrently(4, id -> {
+        for (int r = 0; r < 40; r++) {
+          checkedProduct(b, 1 + (id + r) % 7, 8, 16, 1 + r % 2, id * 100L + r);
+        }
+      });
+    }
+    try (OneDnnBackend b = TestDnnl.open(1)) {
+      for (int i = 0; i < 5; i++) {
+        checkedProduct(b, 6, 8, 16, 2, 42);
+      }
+      PrimitiveCacheStats st = b.primitiveCacheStats();
+      assertEquals(1, st.misses(), st.toString());
+      assertEquals(4, st.hits(), st.toString());
+    }
+  }
+
+  @Test
+  void bf16IsOptInAndWithinItsOwnTolerance() throws Exception {
+    BackendOptions bf16 = BackendOptions.defaults().withThreads(1).with(OneDnnBackend.PRECISION_PROPERTY, "bf16");
+    if (!Dnnl.get().hasBf16()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TestDnnl.open(bf16));
+      assertTrue(e.getMessage().contains("bf16"), e.getMessage());
+      return;
+    }
+    int m = 16;
+    int n = 24;
+    int k = 256;
+    float[] a = Data.uniform(1, m * k);
+    float[] w = Data.uniform(2, k * n);
+    try (OneDnnBackend b = TestDnnl.open(bf16); OneDnnBackend f = TestDnnl.open(1); TensorScope s = TensorScope.open()) {
+      assertEquals(Precision.BF16, b.precision());
+      assertEquals(Precision.F32, f.precision());
+      System.out.println("bf16 matmul: " + b.matmulImplementation(m, n, k) + ", f32 matmul: " + f.matmulImplementation(m, n, k));
+      Tensor c = s.allocate(m, n);
+      Tensor cf = s.allocate(m, n);
+      b.gemm(1f, s.of(a, m, k), Transpose.NONE, s.of(w, k, n), Transpose.NONE, 0f, c);
+      f.gemm(1f, s.of(a, m, k), Transpose.NONE, s.of(w, k, n), Transpose.NONE, 0f, cf);
+      double[] ref = Oracle.matmul(Oracle.toDouble(a), Oracle.toDouble(w), m, n, k);
+      double[] mag = Oracle.matmul(Oracle.abs(Oracle.toDouble(a)), Oracle.abs(Oracle.toDouble(w)), m, n, k);
+      // Rounding each input to bf16 (8-bit significand) costs 2 * 2^-9 relative per product, plus f32 accumulation.
+      Budget.check("bf16 GEMM", ref, c.toArray(), i -> (2 * 0x1p-9 + (k + 2) * U) * mag[i]);
+      assertNotEquals(Arrays.toString(cf.toArray()), Arrays.toString(c.toArray()), "bf16 mode must actually round");
+      // A whole encoder (layer weights converted once, reused): LayerNorm'd outputs of order 1 stay within 0.05 of f32,
+      // and the cached weights give the same bits on the next call.
+      float[] bfOut = forward(b, 2, 6);
+      float[] f32Out = forward(f, 2, 6);
+      Budget.check("bf16 encoder vs f32", Oracle.toDouble(f32Out), bfOut, i -> 0.05);
+      assertArrayEquals(bfOut, forward(b, 2, 6));
+    }
+  }
+
+  @Test
+  void badOptionsAreClearErrors() {
+    IllegalArgumentException p = assertThrows(IllegalArgumentException.class,
+        () -> TestDnnl.open(BackendOptions.defaults().with(OneDnnBackend.PRECISION_PROPERTY, "fp8")));
+    assertTrue(p.getMessage().contains("fp8"), p.getMessage());
+    IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+        () -> TestDnnl.open(BackendOptions.defaults().with(OneDnnBackend.CACHE_PROPERTY, "0")));
+    assertTrue(c.getMessage().contains(OneDnnBackend.CACHE_PROPERTY), c.getMessage());
+  }
+
+  @Test
+  void statusErrorsNameTheCallAndTheStatus() {
+    OneDnnException e = new OneDnnException("dnnl_primitive_execute", 5);
+    assertEquals("dnnl_primitive_execute failed: runtime_error (5)", e.getMessage());
+    assertEquals("unknown status", OneDnnException.statusName(99));
+  }
+
+  @Test
+  void closedBackendRejectsCalls() {
+    OneDnnBackend b = TestDnnl.open(1);
+    b.close();
+    b.close();
+    try (TensorScope s = TensorScope.open()) {
+      Tensor a = s.allocate(2, 2);
+      assertThrows(IllegalStateException.class, () -> b.gemm(1f, a, Transpose.NONE, a, Transpose.NONE, 0f, s.allocate(2, 2)));
+    }
+  }
+
+  /**
+   * Native memory stays flat over many encoder forwards (sequence lengths cycling, so primitives are looked up,
+   * not only reused): the bytes malloc has handed out and not taken back (glibc's {@code mallinfo2}: what oneDNN,
+   * our arenas and the JVM hold natively; unlike the resident size, not moved by the Java heap) barely change.
+   * {@code -Dattn4j.onednn.soak=N} runs N forwards (docs/PERFORMANCE.md records a 10,000-forward run).
+   */
+  @Test
+  void nativeMemoryIsFlatOverManyForwards() throws IOException {
+    int forwards = Integer.getInteger("attn4j.onednn.soak", 1500);
+    try (OneDnnBackend b = TestDnnl.open(2)) {
+      for (int i = 0; i < 300; i++) {
+        forward(b, 1 + i % 3, 3 + i % 5);
+      }
+      long before = mallocInUse();
+      long rssBefore = rssKb();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < forwards; i++) {
+        forward(b, 1 + i % 3, 3 + i % 5);
+      }
+      long after = mallocInUse();
+      System.out.printf("oneDNN soak: %d forwards in %.1f s, malloc in use %d -> %d KiB, RSS %d -> %d KiB, cache %s%n", forwards,
+          (System.nanoTime() - t0) / 1e9, before / 1024, after / 1024, rssBefore, rssKb(), b.primitiveCacheStats());
+      // 8 MiB: the JIT's own arenas move a few MiB early on; a leak of one memory object per call would be tens of MiB.
+      assertTrue(after - before < 8 << 20, "native heap grew by " + (after - before) / 1024 + " KiB over " + forwards + " forwards");
+    }
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  /** A two-layer encoder forward on seeded weights and input; the output as floats. */
+  private static float[] forward(Backend b, int batch, int seq) {
+    try (TensorScope w = TensorScope.open(); TensorScope s = TensorScope.open()) {
+      Encoder enc = SeededEncoder.build(w, 2, 32, 4, 64, 11);
+      int[] lengths = new int[batch];
+      for (int i = 0; i < batch; i++) {
+        lengths[i] = Math.max(1, seq - i);
+      }
+      Tensor x = s.of(Data.uniform(batch * 100L + seq, batch * seq * 32), batch, seq, 32);
+      return enc.forward(b, s, x, AttentionMask.padding(lengths)).toArray();
+    }
+  }
+
+  private interface Worker {
+    void run(int id) throws Exception;
+  }
+
+  private static void runConcurrently(int threads, Worker work) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        done.add(pool.submit(() -> {
+          start.await();
+          work.run(id);
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(2, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void checkedProduct(Backend b, int m, int n, int k, int batch, long seed) {
+    float[] a = Data.uniform(seed, batch * m * k);
+    float[] w = Data.uniform(seed + 1, n * k);
+    try (TensorScope s = TensorScope.open()) {
+      Tensor c = s.of(Data.nans(batch * m * n), batch, m, n);
+      b.gemm(1f, s.of(a, batch, m, k), Transpose.NONE, s.of(w, n, k), Transpose.TRANSPOSE, 0f, c);
+      double[] wt = Oracle.transpose(Oracle.toDouble(w), n, k);
+      float[] got = c.toArray();
+      for (int i = 0; i < batch; i++) {
+        double[] ai = Oracle.toDouble(Arrays.copyOfRange(a, i * m * k, (i + 1) * m * k));
+        double[] ref = Oracle.matmul(ai, wt, m, n, k);
+        double[] mag = Oracle.matmul(Oracle.abs(ai), Oracle.abs(wt), m, n, k);
+        Budget.check("GEMM seed " + seed + " batch " + i, ref, Arrays.copyOfRange(got, i * m * n, (i + 1) * m * n),
+            j -> (k + 2) * U * mag[j] + 1e-30);
+      }
+    }
+  }
+
+  /** glibc's {@code mallinfo2()}: bytes in use from the main arenas ({@code uordblks}) plus mmap'd blocks ({@code hblkhd}). */
+  private static long mallocInUse() {
+    Linker linker = Linker.nativeLinker();
+    StructLayout info = MemoryLayout.structLayout(MemoryLayout.sequenceLayout(10, ValueLayout.JAVA_LONG));
+    MethodHandle h = linker.downcallHandle(linker.defaultLookup().find("mallinfo2").orElseThrow(), FunctionDescriptor.of(info));
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment m = (MemorySegment) h.invokeExact((SegmentAllocator) a);
+      return m.getAtIndex(ValueLayout.JAVA_LONG, 4) + m.getAtIndex(ValueLayout.JAVA_LONG, 7);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  private static long rssKb() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    throw new IllegalStateException("no VmRSS in /proc/self/status");
+  }
+
+  @Test
+  void aMissingLibraryIsAReasonNotACrash() throws IOException, InterruptedException {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        "-Dattn4j.onednn.library=/nonexistent/libdnnl.so.3", AvailabilityProbe.class.getName())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("available=false"), out);
+    assertTrue(out.contains("/nonexistent/libdnnl.so.3"), out);
+  }
+}
