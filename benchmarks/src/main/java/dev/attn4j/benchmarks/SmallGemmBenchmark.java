@@ -1,10 +1,8 @@
 package dev.attn4j.benchmarks;
 
-import dev.attn4j.api.Backends;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.spi.Backend;
-import dev.attn4j.spi.BackendOptions;
 import dev.attn4j.spi.Transpose;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -38,7 +36,7 @@ public class SmallGemmBenchmark {
   @Param({"1", "16", "64"})
   public int size;
 
-  @Param({"java", "openblas"})
+  @Param({"java", "openblas", "onednn"})
   public String backend;
 
   private TensorScope scope;
@@ -50,7 +48,7 @@ public class SmallGemmBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     scope = TensorScope.open();
-    impl = Backends.open(backend, BackendOptions.defaults().withThreads(1));
+    impl = BenchBackends.open(backend, 1);
     a = scope.of(GemmBenchmark.random(1, size * size), size, size);
     b = scope.of(GemmBenchmark.random(2, size * size), size, size);
     c = scope.allocate(size, size);

@@ -16,7 +16,7 @@ import java.util.List;
 final class Refs {
   static final ObjectMapper JSON = new ObjectMapper();
   /** Every backend this module's tests declare; each must be available. */
-  static final List<String> BACKENDS = List.of("java", "openblas");
+  static final List<String> BACKENDS = List.of("java", "openblas", "onednn");
 
   private Refs() {}
 

@@ -159,8 +159,9 @@ public final class Dnnl {
     MemorySegment v = ((MemorySegment) linker.downcallHandle(require(lookup, "dnnl_version"), FunctionDescriptor.of(ADDRESS))
         .invokeExact()).reinterpret(32);
     MemorySegment hash = v.get(ADDRESS, 16);
+    String hashText = hash.equals(MemorySegment.NULL) ? "" : hash.reinterpret(64).getString(0).strip();
     this.version = v.get(JAVA_INT, 0) + "." + v.get(JAVA_INT, 4) + "." + v.get(JAVA_INT, 8)
-        + (hash.equals(MemorySegment.NULL) ? "" : " (" + hash.reinterpret(64).getString(0) + ")");
+        + (hashText.isEmpty() || hashText.equals("N/A") ? "" : " (" + hashText + ")");
     this.cpuRuntime = v.get(JAVA_INT, 24);
     this.isa = (int) linker.downcallHandle(require(lookup, "dnnl_get_effective_cpu_isa"), FunctionDescriptor.of(JAVA_INT)).invokeExact();
   }
