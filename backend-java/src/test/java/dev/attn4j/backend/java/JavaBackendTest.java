@@ -13,7 +13,7 @@ import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
 import dev.attn4j.spi.BackendProvider;
 import dev.attn4j.spi.Transpose;
-import dev.attn4j.testing.Data;
+import dev.attn4j.conformance.Data;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.attn4j.backend.java;
 
 import dev.attn4j.spi.Backend;
-import dev.attn4j.testing.BackendLayerTests;
+import dev.attn4j.conformance.BackendLayerTests;
 
 /** backend-java's vector path against the shared layer tests. */
 class JavaVectorLayerTest extends BackendLayerTests {

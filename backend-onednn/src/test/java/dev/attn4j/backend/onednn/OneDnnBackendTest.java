@@ -1,6 +1,6 @@
 package dev.attn4j.backend.onednn;
 
-import static dev.attn4j.testing.Oracle.U;
+import static dev.attn4j.conformance.Oracle.U;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -20,9 +20,9 @@ import dev.attn4j.spi.Availability;
 import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
 import dev.attn4j.spi.Transpose;
-import dev.attn4j.testing.Budget;
-import dev.attn4j.testing.Data;
-import dev.attn4j.testing.Oracle;
+import dev.attn4j.conformance.Budget;
+import dev.attn4j.conformance.Data;
+import dev.attn4j.conformance.Oracle;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;

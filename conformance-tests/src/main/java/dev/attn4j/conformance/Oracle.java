@@ -1,4 +1,4 @@
-package dev.attn4j.testing;
+package dev.attn4j.conformance;
 
 /**
  * Float64 reference implementations, written for clarity and independent of every kernel under test.

@@ -1,7 +1,7 @@
-package dev.attn4j.spi;
+package dev.attn4j.conformance;
 
-import dev.attn4j.testing.BackendKernelTests;
-import dev.attn4j.testing.NaiveGemmBackend;
+import dev.attn4j.spi.Backend;
+
 
 /** A backend that supplies only GEMM is complete: the SPI defaults pass every kernel test. */
 class GemmOnlyBackendKernelTest extends BackendKernelTests {

@@ -1,6 +1,6 @@
-package dev.attn4j.testing;
+package dev.attn4j.conformance;
 
-import static dev.attn4j.testing.Oracle.U;
+import static dev.attn4j.conformance.Oracle.U;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

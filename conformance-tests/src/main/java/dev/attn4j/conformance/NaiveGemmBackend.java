@@ -1,4 +1,4 @@
-package dev.attn4j.testing;
+package dev.attn4j.conformance;
 
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.spi.Backend;

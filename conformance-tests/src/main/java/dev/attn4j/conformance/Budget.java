@@ -1,4 +1,4 @@
-package dev.attn4j.testing;
+package dev.attn4j.conformance;
 
 import static org.junit.jupiter.api.Assertions.fail;
 

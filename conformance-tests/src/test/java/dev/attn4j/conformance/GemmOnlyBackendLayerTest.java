@@ -1,7 +1,7 @@
-package dev.attn4j.spi;
+package dev.attn4j.conformance;
 
-import dev.attn4j.testing.BackendLayerTests;
-import dev.attn4j.testing.NaiveGemmBackend;
+import dev.attn4j.spi.Backend;
+
 
 /** Attention and encoder layers on the SPI defaults alone. */
 class GemmOnlyBackendLayerTest extends BackendLayerTests {

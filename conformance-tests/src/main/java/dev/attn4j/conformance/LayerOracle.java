@@ -1,4 +1,4 @@
-package dev.attn4j.testing;
+package dev.attn4j.conformance;
 
 /**
  * Float64 reference of multi-head attention and encoder layers, for one sequence {@code x [s, h]}.

@@ -1,14 +1,15 @@
-package dev.attn4j.api;
+package dev.attn4j.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attn4j.api.BackendRegistry;
+import dev.attn4j.api.BackendUnavailableException;
 import dev.attn4j.spi.Availability;
 import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
 import dev.attn4j.spi.BackendProvider;
-import dev.attn4j.testing.NaiveGemmBackend;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
