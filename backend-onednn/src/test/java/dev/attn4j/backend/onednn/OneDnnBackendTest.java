@@ -1,5 +1,7 @@
 package dev.attn4j.backend.onednn;
 
+import static dev.attn4j.conformance.Concurrency.checkedProduct;
+import static dev.attn4j.conformance.Concurrency.runConcurrently;
 import static dev.attn4j.conformance.Oracle.U;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,13 +37,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -291,50 +287,6 @@ class OneDnnBackendTest {
       }
       Tensor x = s.of(Data.uniform(batch * 100L + seq, batch * seq * 32), batch, seq, 32);
       return enc.forward(b, s, x, AttentionMask.padding(lengths)).toArray();
-    }
-  }
-
-  private interface Worker {
-    void run(int id) throws Exception;
-  }
-
-  private static void runConcurrently(int threads, Worker work) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch start = new CountDownLatch(1);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int id = t;
-        done.add(pool.submit(() -> {
-          start.await();
-          work.run(id);
-          return null;
-        }));
-      }
-      start.countDown();
-      for (Future<?> f : done) {
-        f.get(2, TimeUnit.MINUTES);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  private static void checkedProduct(Backend b, int m, int n, int k, int batch, long seed) {
-    float[] a = Data.uniform(seed, batch * m * k);
-    float[] w = Data.uniform(seed + 1, n * k);
-    try (TensorScope s = TensorScope.open()) {
-      Tensor c = s.of(Data.nans(batch * m * n), batch, m, n);
-      b.gemm(1f, s.of(a, batch, m, k), Transpose.NONE, s.of(w, n, k), Transpose.TRANSPOSE, 0f, c);
-      double[] wt = Oracle.transpose(Oracle.toDouble(w), n, k);
-      float[] got = c.toArray();
-      for (int i = 0; i < batch; i++) {
-        double[] ai = Oracle.toDouble(Arrays.copyOfRange(a, i * m * k, (i + 1) * m * k));
-        double[] ref = Oracle.matmul(ai, wt, m, n, k);
-        double[] mag = Oracle.matmul(Oracle.abs(ai), Oracle.abs(wt), m, n, k);
-        Budget.check("GEMM seed " + seed + " batch " + i, ref, Arrays.copyOfRange(got, i * m * n, (i + 1) * m * n),
-            j -> (k + 2) * U * mag[j] + 1e-30);
-      }
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.attn4j.backend.openblas;
 
+import static dev.attn4j.conformance.Concurrency.checkedProduct;
 import static dev.attn4j.conformance.Oracle.U;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +13,6 @@ import dev.attn4j.backend.openblas.internal.OpenBlas;
 import dev.attn4j.spi.Availability;
 import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.Transpose;
-import dev.attn4j.conformance.Budget;
 import dev.attn4j.conformance.Data;
 import dev.attn4j.conformance.Oracle;
 import java.io.IOException;
@@ -109,24 +109,6 @@ class OpenBlasBackendTest {
         }
       } finally {
         pool.shutdownNow();
-      }
-    }
-  }
-
-  private static void checkedProduct(Backend b, int m, int n, int k, int batch, long seed) {
-    float[] a = Data.uniform(seed, batch * m * k);
-    float[] w = Data.uniform(seed + 1, n * k);
-    try (TensorScope s = TensorScope.open()) {
-      Tensor c = s.of(Data.nans(batch * m * n), batch, m, n);
-      b.gemm(1f, s.of(a, batch, m, k), Transpose.NONE, s.of(w, n, k), Transpose.TRANSPOSE, 0f, c);
-      double[] wt = Oracle.transpose(Oracle.toDouble(w), n, k);
-      float[] got = c.toArray();
-      for (int i = 0; i < batch; i++) {
-        double[] ai = Oracle.toDouble(java.util.Arrays.copyOfRange(a, i * m * k, (i + 1) * m * k));
-        double[] ref = Oracle.matmul(ai, wt, m, n, k);
-        double[] mag = Oracle.matmul(Oracle.abs(ai), Oracle.abs(wt), m, n, k);
-        Budget.check("concurrent GEMM seed " + seed + " batch " + i, ref, java.util.Arrays.copyOfRange(got, i * m * n, (i + 1) * m * n),
-            j -> (k + 2) * U * mag[j] + 1e-30);
       }
     }
   }
