@@ -1,6 +1,7 @@
 package dev.attn4j.backend.openblas;
 
 import static dev.attn4j.conformance.Concurrency.checkedProduct;
+import static dev.attn4j.conformance.Concurrency.runConcurrently;
 import static dev.attn4j.conformance.Oracle.U;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,12 +18,6 @@ import dev.attn4j.conformance.Data;
 import dev.attn4j.conformance.Oracle;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -88,28 +83,12 @@ class OpenBlasBackendTest {
     int callers = 6;
     int rounds = 25;
     try (OpenBlasBackend one = TestBlas.open(1); OpenBlasBackend two = TestBlas.open(2)) {
-      ExecutorService pool = Executors.newFixedThreadPool(callers);
-      CountDownLatch start = new CountDownLatch(1);
-      try {
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < callers; t++) {
-          Backend b = t % 3 == 0 ? one : two;
-          int id = t;
-          done.add(pool.submit(() -> {
-            start.await();
-            for (int r = 0; r < rounds; r++) {
-              checkedProduct(b, 17 + (id * 7 + r) % 50, 33 + r % 40, 64 + (id + r) % 100, r % 3 + 1, id * 1000L + r);
-            }
-            return null;
-          }));
+      runConcurrently(callers, id -> {
+        Backend b = id % 3 == 0 ? one : two;
+        for (int r = 0; r < rounds; r++) {
+          checkedProduct(b, 17 + (id * 7 + r) % 50, 33 + r % 40, 64 + (id + r) % 100, r % 3 + 1, id * 1000L + r);
         }
-        start.countDown();
-        for (Future<?> f : done) {
-          f.get(2, TimeUnit.MINUTES);
-        }
-      } finally {
-        pool.shutdownNow();
-      }
+      });
     }
   }
 

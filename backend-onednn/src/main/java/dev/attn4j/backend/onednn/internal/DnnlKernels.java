@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.WeakHashMap;
+import java.util.function.UnaryOperator;
 import java.util.function.Supplier;
 
 /**
@@ -138,13 +139,7 @@ public final class DnnlKernels {
       if (alg != NO_ALG) {
         ops.add(new PostOps.Eltwise(alg, 0f, 0f));
       }
-      MemorySegment attr = dnnl.attrCreate(ops);
-      MemorySegment pd;
-      try {
-        pd = dnnl.matmulPd(engine.handle(), srcMd, weiMd, biasMd, dstMd, attr);
-      } finally {
-        dnnl.attrDestroy(attr);
-      }
+      MemorySegment pd = withAttr(ops, attr -> dnnl.matmulPd(engine.handle(), srcMd, weiMd, biasMd, dstMd, attr));
       if (pd == null) {
         return null;
       }
@@ -193,13 +188,7 @@ public final class DnnlKernels {
     Optional<Primitive> p = engine.primitive("reorder-bf16|" + key(l), () -> create(owned -> {
       MemorySegment from = md(l, Dnnl.DT_F32, owned);
       MemorySegment to = md(dense, Dnnl.DT_BF16, owned);
-      MemorySegment attr = attrNone();
-      MemorySegment pd;
-      try {
-        pd = dnnl.reorderPd(engine.handle(), from, to, attr);
-      } finally {
-        dnnl.attrDestroy(attr);
-      }
+      MemorySegment pd = withAttr(null, attr -> dnnl.reorderPd(engine.handle(), from, to, attr));
       return pd == null ? null : new Primitive(dnnl, pd, new int[] {Dnnl.ARG_SRC, Dnnl.ARG_DST}, new MemorySegment[] {from, to}, owned);
     }));
     engine.executeAndRelease(p.orElseThrow(Unsupported::new), data, out);
@@ -248,13 +237,7 @@ public final class DnnlKernels {
       MemorySegment md = md(l, owned);
       MemorySegment vec = dnnl.mdCreateVector(n, Dnnl.DT_F32);
       owned.add(vec);
-      MemorySegment attr = attrNone();
-      MemorySegment pd;
-      try {
-        pd = dnnl.layerNormPd(engine.handle(), md, eps, attr);
-      } finally {
-        dnnl.attrDestroy(attr);
-      }
+      MemorySegment pd = withAttr(null, attr -> dnnl.layerNormPd(engine.handle(), md, eps, attr));
       return pd == null ? null : new Primitive(dnnl, pd, new int[] {Dnnl.ARG_SRC, Dnnl.ARG_DST, Dnnl.ARG_SCALE, Dnnl.ARG_SHIFT},
           new MemorySegment[] {md, md, vec, vec}, owned);
     }));
@@ -337,13 +320,7 @@ public final class DnnlKernels {
   private boolean inPlace(String key, Tensor x, Layout l, PdFactory pdFactory) {
     Supplier<Primitive> factory = () -> create(owned -> {
       MemorySegment md = md(l, owned);
-      MemorySegment attr = attrNone();
-      MemorySegment pd;
-      try {
-        pd = pdFactory.create(md, attr);
-      } finally {
-        dnnl.attrDestroy(attr);
-      }
+      MemorySegment pd = withAttr(null, attr -> pdFactory.create(md, attr));
       return pd == null ? null : new Primitive(dnnl, pd, new int[] {Dnnl.ARG_SRC, Dnnl.ARG_DST}, new MemorySegment[] {md, md}, owned);
     });
     Optional<Primitive> p = engine.primitive(key, factory);
@@ -355,9 +332,19 @@ public final class DnnlKernels {
     return true;
   }
 
-  /** A fresh attribute with only the user scratchpad; the pd factories destroy it after use. */
+  /** A fresh attribute with only the user scratchpad. */
   private MemorySegment attrNone() {
     return dnnl.attrCreate(null);
+  }
+
+  /** Creates a primitive descriptor with a temporary attribute (user scratchpad, {@code ops}), destroyed afterwards. */
+  private MemorySegment withAttr(PostOps ops, UnaryOperator<MemorySegment> createPd) {
+    MemorySegment attr = dnnl.attrCreate(ops);
+    try {
+      return createPd.apply(attr);
+    } finally {
+      dnnl.attrDestroy(attr);
+    }
   }
 
   private MemorySegment md(Layout l, List<MemorySegment> owned) {
