@@ -15,8 +15,15 @@ public final class Budget {
     double at(int i);
   }
 
-  /** Asserts {@code |actual[i] - expected[i]| <= bound(i)} for all i, and that NaN/Inf positions agree. */
+  /**
+   * Asserts {@code |actual[i] - expected[i]| <= bound(i)} for all i, and that NaN/Inf positions agree. The errors
+   * also go into the running case's statistics (max abs, max rel, NMSE) when a {@link ConformanceRunner} runs it.
+   */
   public static void check(String what, double[] expected, float[] actual, Bound bound) {
+    Metrics metrics = Metrics.current();
+    if (metrics != null) {
+      metrics.add(expected, actual);
+    }
     if (expected.length != actual.length) {
       fail(what + ": expected " + expected.length + " values, got " + actual.length);
     }
@@ -44,5 +51,10 @@ public final class Budget {
       fail(String.format("%s: element %d expected %.9g but got %.9g; error %.3g exceeds the budget %.3g by %.1fx",
           what, worst, expected[worst], actual[worst], err, bound.at(worst), worstRatio));
     }
+  }
+
+  /** {@link #check} with one absolute bound for every element. */
+  public static void within(String what, double[] expected, float[] actual, double bound) {
+    check(what, expected, actual, i -> bound);
   }
 }

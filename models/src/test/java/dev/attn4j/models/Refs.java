@@ -2,9 +2,8 @@ package dev.attn4j.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.attn4j.api.BackendRegistry;
-import dev.attn4j.spi.Backend;
-import dev.attn4j.spi.BackendOptions;
+import dev.attn4j.models.tokenizer.BatchEncoding;
+import dev.attn4j.models.tokenizer.BertTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,9 +14,6 @@ import java.util.List;
 /** The independent reference data in {@code ../shared/refs} (property {@code attn4j.refs}); missing data fails, never skips. */
 final class Refs {
   static final ObjectMapper JSON = new ObjectMapper();
-  /** Every backend this module's tests declare; each must be available. */
-  static final List<String> BACKENDS = List.of("java", "openblas", "onednn");
-
   private Refs() {}
 
   static Path root() {
@@ -52,8 +48,18 @@ final class Refs {
     return out;
   }
 
-  static Backend open(String name) {
-    return BackendRegistry.load(Refs.class.getClassLoader()).open(name, BackendOptions.defaults().withThreads(2));
+  /** The golden's inputs encoded as the golden was: pairs when any row has one, padded to the longest row. */
+  static BatchEncoding encode(BertTokenizer tokenizer, JsonNode g, int maxLength) {
+    List<String> texts = new ArrayList<>();
+    List<String> pairs = new ArrayList<>();
+    boolean anyPair = false;
+    for (JsonNode in : g.path("inputs")) {
+      texts.add(in.has("question") ? in.get("question").asText() : in.get("text").asText());
+      String pair = in.has("context") ? textOrNull(in.get("context")) : textOrNull(in.get("text_pair"));
+      anyPair |= pair != null;
+      pairs.add(pair);
+    }
+    return tokenizer.encodeBatch(texts, anyPair ? pairs : null, maxLength);
   }
 
   static int[][] ints(JsonNode n) {

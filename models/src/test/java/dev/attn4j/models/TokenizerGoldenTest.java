@@ -1,9 +1,11 @@
 package dev.attn4j.models;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.attn4j.models.tokenizer.BatchEncoding;
 import dev.attn4j.models.tokenizer.BertTokenizer;
 import dev.attn4j.models.tokenizer.Encoding;
 import dev.attn4j.models.tokenizer.Token;
@@ -42,6 +44,48 @@ class TokenizerGoldenTest {
       }
     }
     return tests.stream();
+  }
+
+  /**
+   * The synthetic checkpoints' goldens, encoded as batches (padding, pairs, question + context): ids, types, masks,
+   * and character offsets where the golden has them (the task-head cases).
+   */
+  @TestFactory
+  Stream<DynamicTest> syntheticCheckpointsBatchesAndOffsets() throws IOException {
+    List<DynamicTest> tests = new ArrayList<>();
+    Path tiny = Refs.model("synthetic-bert-tiny");
+    for (Path c : Refs.cases(tiny.resolve("golden/public"))) {
+      tests.add(dynamicTest("synthetic-bert-tiny/" + c.getFileName(), () -> checkBatch(BertTokenizer.load(tiny), Refs.json(c))));
+    }
+    Path heads = Refs.model("synthetic-bert-heads");
+    for (String[] task : new String[][] {{"mlm", "heads"}, {"nsp", "heads"}, {"qa", "heads"}, {"seqcls", "seqcls"}, {"tokcls", "tokcls"}}) {
+      for (Path c : Refs.cases(heads.resolve("golden/public/" + task[0]))) {
+        tests.add(dynamicTest(task[0] + "/" + c.getFileName(), () -> checkBatch(BertTokenizer.load(heads.resolve(task[1])), Refs.json(c))));
+      }
+    }
+    return tests.stream();
+  }
+
+  private static void checkBatch(BertTokenizer tok, JsonNode g) {
+    BatchEncoding enc = Refs.encode(tok, g, 128);
+    List<List<String>> expected = Refs.strings(g.path("tokens"));
+    for (int b = 0; b < expected.size() && g.has("lengths"); b++) {
+      List<String> got = enc.encodings().get(b).tokens().stream().map(Token::text).toList();
+      assertEquals(expected.get(b).subList(0, g.path("lengths").get(b).asInt()), got, "tokens of row " + b);
+    }
+    assertArrayEquals(Refs.ints(g.path("input_ids")), enc.inputIds(), "input_ids");
+    assertArrayEquals(Refs.ints(g.path("token_type_ids")), enc.typeIds(), "token_type_ids");
+    if (g.has("attention_mask")) {
+      assertArrayEquals(Refs.ints(g.path("attention_mask")), enc.attentionMask(), "attention_mask");
+    }
+    JsonNode offsets = g.path("offsets");
+    for (int b = 0; b < enc.batch() && offsets.isArray(); b++) {
+      List<Token> tokens = enc.encodings().get(b).tokens();
+      for (int s = 0; s < tokens.size(); s++) {
+        JsonNode o = offsets.get(b).get(s);
+        assertEquals(o.get(0).asInt() + "," + o.get(1).asInt(), tokens.get(s).start() + "," + tokens.get(s).end(), "offset of token " + s + " of row " + b);
+      }
+    }
   }
 
   private static void check(BertTokenizer tok, JsonNode g, int maxLength) {

@@ -8,11 +8,19 @@ final class TestBackends {
 
   static JavaBackend open(boolean simd) {
     JavaBackend b = new JavaBackend(BackendOptions.defaults().withThreads(2).with(JavaBackend.SIMD_PROPERTY, String.valueOf(simd)));
-    if (b.vectorized() != simd) {
+    try {
+      requirePath(b, simd);
+    } catch (IllegalStateException e) {
       b.close();
+      throw e;
+    }
+    return b;
+  }
+
+  static void requirePath(JavaBackend b, boolean simd) {
+    if (b.vectorized() != simd) {
       throw new IllegalStateException("expected the " + (simd ? "vector" : "scalar") + " path but got " + b.description()
           + (simd ? " (is --add-modules jdk.incubator.vector in the surefire argLine?)" : ""));
     }
-    return b;
   }
 }

@@ -1,9 +1,9 @@
 package dev.attn4j.conformance;
 
-import static dev.attn4j.conformance.Oracle.U;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.attn4j.api.attention.AttentionMask;
 import dev.attn4j.api.attention.AttentionOutput;
@@ -18,45 +18,48 @@ import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
+import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.DynamicNode;
 
 /**
- * Multi-head attention, encoder layers and stacks on a backend, against {@link LayerOracle} in float64.
- *
- * <p>Budget for whole layers: the per-operation float32 bounds (GEMM {@code (K+2) u sum|a||b|}, softmax,
- * layer norm {@code (2n+16) u}) summed over a layer's six GEMMs, softmax and two layer norms, with
- * activations of magnitude <= 4 after normalization, stay below {@code 64 * hidden * u} for these sizes
- * (hidden 32, FFN 64): 1.2e-4 absolute.
+ * Multi-head attention (separate and fused projections, padding and causal masks, probabilities returned), encoder
+ * layers (post- and pre-LayerNorm) and stacks on a backend, against {@link LayerOracle} in float64 with the
+ * {@link Tolerances#layer whole-layer budget}. Weights live in a scope of their own, closed with {@link #close()}.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class BackendLayerTests {
+final class LayerCases implements AutoCloseable {
   private static final int HIDDEN = 32;
   private static final int FFN = 64;
   private static final int HEADS = 4;
-  private static final double LAYER_BUDGET = 64 * HIDDEN * U;
 
-  protected Backend backend;
-  private TensorScope weights;
+  private final Backend backend;
+  private final double layerBudget;
+  private final double probabilityBudget;
+  private final TensorScope weights = TensorScope.open();
 
-  /** Opens the backend under test. */
-  protected abstract Backend open();
-
-  @BeforeAll
-  void setUp() {
-    backend = open();
-    weights = TensorScope.open();
+  LayerCases(Backend backend, Tolerances tol) {
+    this.backend = backend;
+    this.layerBudget = tol.layer(HIDDEN);
+    this.probabilityBudget = tol.layerProbabilities();
   }
 
-  @AfterAll
-  void tearDown() {
+  /** The cases. */
+  List<DynamicNode> nodes() {
+    List<DynamicNode> nodes = new ArrayList<>();
+    nodes.add(dynamicTest("MHA separate and fused, padding mask, probabilities", this::multiHeadAttentionSeparateAndFusedWithPadding));
+    nodes.add(dynamicTest("MHA causal mask", this::causalAttention));
+    for (NormPlacement placement : NormPlacement.values()) {
+      nodes.add(dynamicTest("ENCODER_LAYER(" + placement + "-LayerNorm, padding)", () -> encoderLayer(placement)));
+    }
+    nodes.add(dynamicTest("ENCODER stack, batched equals unbatched", this::encoderStackBatchedEqualsUnbatched));
+    nodes.add(dynamicTest("ENCODER_LAYER fully masked sequence gives finite output", this::fullyMaskedSequenceGivesFiniteOutput));
+    nodes.add(dynamicTest("ENCODER_LAYER rejects wrong shapes", this::rejectsWrongShapes));
+    return nodes;
+  }
+
+  @Override
+  public void close() {
     weights.close();
-    backend.close();
   }
 
   private record Built(EncoderLayer layer, MultiHeadAttention fusedAttention, LayerOracle.Weights ref) {}
@@ -88,8 +91,7 @@ public abstract class BackendLayerTests {
     return new Built(layer, fused, ref);
   }
 
-  @Test
-  void multiHeadAttentionSeparateAndFusedWithPadding() {
+  private void multiHeadAttentionSeparateAndFusedWithPadding() {
     Built b = build(100, NormPlacement.POST);
     int batch = 3;
     int seq = 7;
@@ -104,16 +106,14 @@ public abstract class BackendLayerTests {
         double[] km = keyMask(seq, lengths[bi]);
         double[] probs = new double[HEADS * seq * seq];
         double[] ref = LayerOracle.attention(b.ref(), Oracle.toDouble(Data.slice(x, bi, seq * HIDDEN)), seq, km, false, probs);
-        Budget.check("MHA separate b=" + bi, ref, sep.output().select(0, bi).toArray(), i -> LAYER_BUDGET);
-        Budget.check("MHA fused b=" + bi, ref, fused.select(0, bi).toArray(), i -> LAYER_BUDGET);
-        // Probabilities: logits carry ~ (hidden + head) u relative error; 1e-5 absolute is far above that.
-        Budget.check("MHA probabilities b=" + bi, probs, sep.probabilities().select(0, bi).toArray(), i -> 1e-5);
+        Budget.check("MHA separate b=" + bi, ref, sep.output().select(0, bi).toArray(), i -> layerBudget);
+        Budget.check("MHA fused b=" + bi, ref, fused.select(0, bi).toArray(), i -> layerBudget);
+        Budget.check("MHA probabilities b=" + bi, probs, sep.probabilities().select(0, bi).toArray(), i -> probabilityBudget);
       }
     }
   }
 
-  @Test
-  void causalAttention() {
+  private void causalAttention() {
     Built b = build(200, NormPlacement.POST);
     int seq = 6;
     float[] x = Data.uniform(6, seq * HIDDEN);
@@ -121,13 +121,11 @@ public abstract class BackendLayerTests {
       Tensor tx = s.of(x, 1, seq, HIDDEN);
       Tensor out = b.layer().attention().forward(backend, s, tx, AttentionMask.causal());
       double[] ref = LayerOracle.attention(b.ref(), Oracle.toDouble(x), seq, null, true, null);
-      Budget.check("MHA causal", ref, out.toArray(), i -> LAYER_BUDGET);
+      Budget.check("MHA causal", ref, out.toArray(), i -> layerBudget);
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(NormPlacement.class)
-  void encoderLayer(NormPlacement placement) {
+  private void encoderLayer(NormPlacement placement) {
     Built b = build(300, placement);
     int batch = 2;
     int seq = 9;
@@ -138,13 +136,12 @@ public abstract class BackendLayerTests {
       for (int bi = 0; bi < batch; bi++) {
         double[] ref = LayerOracle.layer(b.ref(), Oracle.toDouble(Data.slice(x, bi, seq * HIDDEN)), seq, keyMask(seq, lengths[bi]),
             placement == NormPlacement.PRE);
-        Budget.check("encoder layer " + placement + " b=" + bi, ref, out.select(0, bi).toArray(), i -> LAYER_BUDGET);
+        Budget.check("encoder layer " + placement + " b=" + bi, ref, out.select(0, bi).toArray(), i -> layerBudget);
       }
     }
   }
 
-  @Test
-  void encoderStackBatchedEqualsUnbatched() {
+  private void encoderStackBatchedEqualsUnbatched() {
     Built l1 = build(400, NormPlacement.POST);
     Built l2 = build(500, NormPlacement.POST);
     Encoder enc = new Encoder(List.of(l1.layer(), l2.layer()), null);
@@ -162,17 +159,16 @@ public abstract class BackendLayerTests {
       assertEquals(2, out.attentions().size());
       Tensor alone = enc.forward(backend, s, s.of(c, 1, 3, HIDDEN), AttentionMask.none());
       float[] batched = out.lastHiddenState().select(0, 1).slice(0, 0, 3).toArray();
-      Budget.check("batched vs unbatched", Oracle.toDouble(alone.toArray()), batched, i -> 2 * LAYER_BUDGET);
+      Budget.check("batched vs unbatched", Oracle.toDouble(alone.toArray()), batched, i -> 2 * layerBudget);
       double[] ref = LayerOracle.layer(l2.ref(), LayerOracle.layer(l1.ref(), Oracle.toDouble(a), seq, null, false), seq, null, false);
-      Budget.check("encoder stack", ref, out.lastHiddenState().select(0, 0).toArray(), i -> 2 * LAYER_BUDGET);
+      Budget.check("encoder stack", ref, out.lastHiddenState().select(0, 0).toArray(), i -> 2 * layerBudget);
       for (float f : out.lastHiddenState().toArray()) {
         assertFalse(Float.isNaN(f), "NaN in encoder output");
       }
     }
   }
 
-  @Test
-  void fullyMaskedSequenceGivesFiniteOutput() {
+  private void fullyMaskedSequenceGivesFiniteOutput() {
     Built b = build(600, NormPlacement.POST);
     try (TensorScope s = TensorScope.open()) {
       AttentionOutput out = b.layer().forward(backend, s, s.of(Data.uniform(10, 2 * 4 * HIDDEN), 2, 4, HIDDEN), AttentionMask.padding(4, 0), true);
@@ -185,8 +181,7 @@ public abstract class BackendLayerTests {
     }
   }
 
-  @Test
-  void rejectsWrongShapes() {
+  private void rejectsWrongShapes() {
     Built b = build(700, NormPlacement.POST);
     try (TensorScope s = TensorScope.open()) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -1,0 +1,343 @@
+package dev.attn4j.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.BertModel;
+import dev.attn4j.models.BertOutput;
+import dev.attn4j.models.ModelInput;
+import dev.attn4j.models.heads.AnswerSpan;
+import dev.attn4j.models.heads.Decoding;
+import dev.attn4j.models.heads.Pooling;
+import dev.attn4j.models.heads.Prediction;
+import dev.attn4j.models.heads.SentenceEmbeddings;
+import dev.attn4j.models.tokenizer.BatchEncoding;
+import dev.attn4j.spi.Backend;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicNode;
+
+/**
+ * End-to-end BERT forward passes and task heads on the reference checkpoints against their float64 goldens
+ * ({@link ReferenceData}), plus batching and sharing a model across threads. Checkpoints are loaded on first use and
+ * closed with {@link #close()}. A checkpoint the data set lacks yields skipped cases that say how to include it.
+ */
+final class ModelCases implements AutoCloseable {
+  /** Checkpoints with plain encoder goldens, and the tolerance their padded positions support (refs/README.md). */
+  private static final Map<String, Double> ENCODERS = Map.of("synthetic-bert-tiny", 1e-4, "all-MiniLM-L6-v2", 2e-4);
+  private static final String HEADS = "synthetic-bert-heads";
+  private static final List<String> TEXTS = List.of("the cat sat on the mat.", "a dog", "hello world, this is a longer sentence with more words in it.",
+      "zürich", "[MASK] is here");
+
+  private final Backend backend;
+  private final Tolerances tol;
+  private final ReferenceData refs;
+  /** Labels, top-k orders and spans must match exactly only in float32; bf16 moves logits enough to swap near ties. */
+  private final boolean exactDecisions;
+  private final Map<Path, BertModel> models = new HashMap<>();
+
+  ModelCases(Backend backend, Tolerances tol, ReferenceData refs) {
+    this.backend = backend;
+    this.tol = tol;
+    this.refs = refs;
+    this.exactDecisions = tol.precision() == PrecisionClass.F32;
+  }
+
+  /** The cases, one container per checkpoint. */
+  List<DynamicNode> nodes() {
+    List<DynamicNode> nodes = new ArrayList<>();
+    for (String name : List.of("synthetic-bert-tiny", "all-MiniLM-L6-v2")) {
+      Optional<Path> dir = refs.model(name);
+      List<DynamicNode> tests = new ArrayList<>();
+      if (dir.isEmpty()) {
+        tests.add(dynamicTest("BERT forward " + name, () -> Assumptions.abort(
+            name + " is not in " + refs.source() + "; set -D" + ReferenceData.PROPERTY + "=DIR to a folder holding it (e.g. attn4j's ../shared/refs)")));
+      } else {
+        for (Path c : ReferenceData.cases(dir.get().resolve("golden/public"))) {
+          tests.add(dynamicTest("BERT forward " + name + "/" + c.getFileName(), () -> forward(dir.get(), c, ENCODERS.get(name))));
+        }
+      }
+      nodes.add(dynamicContainer(name, tests));
+    }
+    refs.model("synthetic-bert-tiny").ifPresent(dir -> nodes.add(dynamicContainer("batching and threads", List.of(
+        dynamicTest("padded batch equals each sequence alone", () -> paddedBatchEqualsEachSequenceAlone(dir)),
+        dynamicTest("one model shared by 4 threads", () -> threadsSharingTheModel(dir))))));
+    refs.model(HEADS).ifPresent(dir -> nodes.add(dynamicContainer("task heads", headCases(dir))));
+    return nodes;
+  }
+
+  private BertModel model(Path dir) {
+    return models.computeIfAbsent(dir, d -> {
+      try {
+        return BertModel.load(d);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot load " + d, e);
+      }
+    });
+  }
+
+  // ---- encoders ---------------------------------------------------------------------------------
+
+  private void forward(Path dir, Path golden, double paddedTolerance) {
+    BertModel model = model(dir);
+    JsonNode g = ReferenceData.json(golden);
+    BatchEncoding enc = encode(model, g);
+    checkTokens(g, enc);
+    ModelInput input = ModelInput.of(enc);
+    boolean withProbs = !g.path("attention_probs_layer0").isNull();
+    try (TensorScope scope = TensorScope.open()) {
+      BertOutput out = model.forward(backend, scope, input, false, withProbs);
+      int[][] mask = input.attentionMask();
+      int seq = input.sequenceLength();
+      int h = model.config().hiddenSize();
+      double[] expected = flatten(g.path("last_hidden_state"));
+      Budget.check("last_hidden_state", expected, out.lastHiddenState().toArray(),
+          i -> mask[i / (seq * h)][i / h % seq] == 1 ? tol.hiddenState() : tol.paddedHiddenState(paddedTolerance));
+      if (g.path("pooler_output").isNull()) {
+        assertNull(out.pooled(), "this checkpoint has no pooler");
+      } else {
+        within("pooler_output", g.path("pooler_output"), out.pooled().toArray(), tol.pooler());
+      }
+      within("mean-pooled embedding", g.path("sentence_embedding_mean_pooled_l2"),
+          flat(SentenceEmbeddings.pool(out.lastHiddenState(), mask, Pooling.MEAN, true)), tol.unitScale());
+      within("CLS embedding", g.path("sentence_embedding_cls_l2"), flat(SentenceEmbeddings.pool(out.lastHiddenState(), mask, Pooling.CLS, true)),
+          tol.unitScale());
+      if (withProbs) {
+        within("attention probabilities, layer 0", g.path("attention_probs_layer0"), out.attentions().get(0).toArray(), tol.unitScale());
+      }
+    }
+  }
+
+  private static BatchEncoding encode(BertModel model, JsonNode g) {
+    List<String> texts = new ArrayList<>();
+    List<String> pairs = new ArrayList<>();
+    boolean anyPair = false;
+    for (JsonNode in : g.path("inputs")) {
+      texts.add(in.has("question") ? in.get("question").asText() : in.get("text").asText());
+      String pair = in.has("context") ? textOrNull(in.get("context")) : textOrNull(in.get("text_pair"));
+      anyPair |= pair != null;
+      pairs.add(pair);
+    }
+    return model.tokenizer().encodeBatch(texts, anyPair ? pairs : null, model.config().maxPositions());
+  }
+
+  /** The model's input must be the golden's before any number is compared: a tokenizer fault is not a backend's. */
+  private static void checkTokens(JsonNode g, BatchEncoding enc) {
+    assertArrayEquals(ints(g.path("input_ids")), enc.inputIds(), "input_ids");
+    assertArrayEquals(ints(g.path("token_type_ids")), enc.typeIds(), "token_type_ids");
+    assertArrayEquals(ints(g.path("attention_mask")), enc.attentionMask(), "attention_mask");
+  }
+
+  private float[][] embed(BertModel model, List<String> texts) {
+    BatchEncoding enc = model.tokenizer().encodeBatch(texts, null, 128);
+    try (TensorScope scope = TensorScope.open()) {
+      BertOutput out = model.forward(backend, scope, ModelInput.of(enc), false, false);
+      return SentenceEmbeddings.pool(out.lastHiddenState(), enc.attentionMask(), Pooling.MEAN, false);
+    }
+  }
+
+  /** Padding must be invisible: each row of a padded batch equals that sequence run alone, within the f32 layer budget. */
+  private void paddedBatchEqualsEachSequenceAlone(Path dir) {
+    BertModel model = model(dir);
+    float[][] batched = embed(model, TEXTS);
+    for (int i = 0; i < TEXTS.size(); i++) {
+      float[] alone = embed(model, List.of(TEXTS.get(i)))[0];
+      Budget.within("row " + i + " (\"" + TEXTS.get(i) + "\") batched vs alone", toDouble(alone), batched[i], tol.hiddenState() / 10);
+    }
+  }
+
+  /** A model and a backend shared by threads give each thread the single-threaded answer. */
+  private void threadsSharingTheModel(Path dir) throws Exception {
+    BertModel model = model(dir);
+    float[][] expected = embed(model, TEXTS);
+    Concurrency.runConcurrently(4, id -> {
+      for (int r = 0; r < 2; r++) {
+        float[][] got = embed(model, TEXTS);
+        for (int i = 0; i < expected.length; i++) {
+          Budget.within("thread " + id + " row " + i, toDouble(expected[i]), got[i], tol.hiddenState() / 10);
+        }
+      }
+    });
+  }
+
+  // ---- task heads -------------------------------------------------------------------------------
+
+  private interface HeadCheck {
+    void run(BertModel model, JsonNode golden, BatchEncoding enc, BertOutput out, TensorScope scope);
+  }
+
+  private List<DynamicNode> headCases(Path root) {
+    List<DynamicNode> tests = new ArrayList<>();
+    head(tests, root, "mlm", "heads", this::maskedLm);
+    head(tests, root, "nsp", "heads", this::nextSentence);
+    head(tests, root, "qa", "heads", this::questionAnswering);
+    head(tests, root, "seqcls", "seqcls", this::sequenceClassification);
+    head(tests, root, "tokcls", "tokcls", this::tokenClassification);
+    return tests;
+  }
+
+  private void head(List<DynamicNode> tests, Path root, String task, String folder, HeadCheck check) {
+    for (Path c : ReferenceData.cases(root.resolve("golden/public/" + task))) {
+      tests.add(dynamicTest("HEAD " + task + "/" + c.getFileName(), () -> {
+        BertModel model = model(root.resolve(folder));
+        JsonNode g = ReferenceData.json(c);
+        BatchEncoding enc = encode(model, g);
+        assertArrayEquals(ints(g.path("input_ids")), enc.inputIds(), "input_ids");
+        assertArrayEquals(ints(g.path("token_type_ids")), enc.typeIds(), "token_type_ids");
+        try (TensorScope scope = TensorScope.open()) {
+          BertOutput out = model.forward(backend, scope, ModelInput.of(enc), false, false);
+          check.run(model, g, enc, out, scope);
+        }
+      }));
+    }
+  }
+
+  private void maskedLm(BertModel model, JsonNode g, BatchEncoding enc, BertOutput out, TensorScope scope) {
+    Tensor logits = model.heads().maskedLm(backend, scope, out);
+    JsonNode positions = g.path("mask_positions");
+    for (int m = 0; m < positions.size(); m++) {
+      int row = positions.get(m).get(0).asInt();
+      int pos = positions.get(m).get(1).asInt();
+      assertEquals(model.tokenizer().maskId(), enc.inputIds()[row][pos]);
+      Tensor rowLogits = logits.select(0, row).select(0, pos);
+      within("mask logits " + m, g.path("mask_logits").get(m), rowLogits.toArray(), tol.logits(true));
+      List<Prediction> top = Decoding.topK(rowLogits.toArray(), 5, model.tokenizer()::token);
+      JsonNode expected = g.path("top5").get(m);
+      for (int i = 0; i < 5; i++) {
+        if (exactDecisions) {
+          assertEquals(expected.path("ids").get(i).asInt(), top.get(i).id(), "top-5 id " + i);
+          assertEquals(expected.path("tokens").get(i).asText(), top.get(i).label());
+        }
+        assertEquals(expected.path("probabilities").get(i).asDouble(), top.get(i).probability(), tol.unitScale());
+      }
+    }
+  }
+
+  private void nextSentence(BertModel model, JsonNode g, BatchEncoding enc, BertOutput out, TensorScope scope) {
+    within("pooler", g.path("pooler_output"), out.pooled().toArray(), tol.pooler());
+    Tensor logits = model.heads().nextSentence(backend, scope, out);
+    within("NSP logits", g.path("seq_relationship_logits"), logits.toArray(), tol.logits(false));
+    for (int b = 0; b < enc.batch() && exactDecisions; b++) {
+      List<Prediction> top = Decoding.topK(logits.select(0, b).toArray(), 1, i -> i == 0 ? "isNext" : "notNext");
+      assertEquals(g.path("predicted").get(b).asInt(), top.getFirst().id());
+    }
+  }
+
+  private void questionAnswering(BertModel model, JsonNode g, BatchEncoding enc, BertOutput out, TensorScope scope) {
+    Tensor logits = model.heads().questionAnswering(backend, scope, out);
+    for (int b = 0; b < enc.batch(); b++) {
+      float[] start = logits.select(0, b).select(1, 0).toArray();
+      float[] end = logits.select(0, b).select(1, 1).toArray();
+      JsonNode gs = g.path("start_logits").get(b);
+      JsonNode ge = g.path("end_logits").get(b);
+      within("start logits row " + b, gs, java.util.Arrays.copyOf(start, gs.size()), tol.logits(false));
+      within("end logits row " + b, ge, java.util.Arrays.copyOf(end, ge.size()), tol.logits(false));
+      String context = g.path("inputs").get(b).path("context").asText();
+      AnswerSpan span = Decoding.bestSpan(start, end, enc.encodings().get(b), context, Decoding.MAX_ANSWER_TOKENS);
+      JsonNode best = g.path("best_span").get(b);
+      if (exactDecisions) {
+        assertEquals(best.path("start_token").asInt(), span.startToken(), "start token");
+        assertEquals(best.path("end_token").asInt(), span.endToken(), "end token");
+        assertEquals(best.path("char_start").asInt(), span.charStart());
+        assertEquals(best.path("char_end").asInt(), span.charEnd());
+        assertEquals(best.path("answer").asText(), span.answer());
+        assertEquals(best.path("score").asDouble(), span.score(), 2 * tol.logits(false));
+      }
+    }
+  }
+
+  private void sequenceClassification(BertModel model, JsonNode g, BatchEncoding enc, BertOutput out, TensorScope scope) {
+    Tensor logits = model.heads().sequenceClassification(backend, scope, out);
+    within("logits", g.path("logits"), logits.toArray(), tol.logits(false));
+    for (int b = 0; b < enc.batch() && exactDecisions; b++) {
+      List<Prediction> top = Decoding.topK(logits.select(0, b).toArray(), 1, model.heads().labels()::get);
+      assertEquals(g.path("predicted_label").get(b).asText(), top.getFirst().label());
+      assertEquals(g.path("probabilities").get(b).get(top.getFirst().id()).asDouble(), top.getFirst().probability(), tol.unitScale());
+    }
+  }
+
+  private void tokenClassification(BertModel model, JsonNode g, BatchEncoding enc, BertOutput out, TensorScope scope) {
+    Tensor logits = model.heads().tokenClassification(backend, scope, out);
+    within("logits", g.path("logits"), logits.toArray(), tol.logits(false));
+    for (int b = 0; b < enc.batch() && exactDecisions; b++) {
+      for (int s = 0; s < enc.encodings().get(b).length(); s++) {
+        List<Prediction> top = Decoding.topK(logits.select(0, b).select(0, s).toArray(), 1, model.heads().labels()::get);
+        assertEquals(g.path("predicted_label").get(b).get(s).asText(), top.getFirst().label(), "label of token " + s + " row " + b);
+      }
+    }
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  private static void within(String what, JsonNode expected, float[] actual, double bound) {
+    Budget.within(what, flatten(expected), actual, bound);
+  }
+
+  private static float[] flat(float[][] rows) {
+    int n = 0;
+    for (float[] r : rows) {
+      n += r.length;
+    }
+    float[] out = new float[n];
+    int o = 0;
+    for (float[] r : rows) {
+      System.arraycopy(r, 0, out, o, r.length);
+      o += r.length;
+    }
+    return out;
+  }
+
+  private static double[] toDouble(float[] a) {
+    return Oracle.toDouble(a);
+  }
+
+  static double[] flatten(JsonNode n) {
+    List<Double> out = new ArrayList<>();
+    flattenInto(n, out);
+    return out.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  private static void flattenInto(JsonNode n, List<Double> out) {
+    if (n.isArray()) {
+      n.forEach(c -> flattenInto(c, out));
+    } else {
+      out.add(n.asDouble());
+    }
+  }
+
+  private static int[][] ints(JsonNode n) {
+    int[][] out = new int[n.size()][];
+    for (int i = 0; i < n.size(); i++) {
+      out[i] = new int[n.get(i).size()];
+      for (int j = 0; j < out[i].length; j++) {
+        out[i][j] = n.get(i).get(j).asInt();
+      }
+    }
+    return out;
+  }
+
+  private static String textOrNull(JsonNode n) {
+    return n == null || n.isNull() ? null : n.asText();
+  }
+
+  @Override
+  public void close() {
+    for (BertModel m : models.values()) {
+      m.close();
+    }
+    models.clear();
+  }
+}
