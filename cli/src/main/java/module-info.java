@@ -2,6 +2,9 @@
 module dev.attn4j.cli {
   requires dev.attn4j.api;
   requires dev.attn4j.models;
+  requires dev.attn4j.conformance;
+  // The conformance cases are JUnit dynamic tests; the jar is an automatic module, so its JUnit API is resolved here.
+  requires org.junit.jupiter.api;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires me.tongfei.progressbar;

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "attn4j", mixinStandardHelpOptions = true, version = "attn4j 0.1.0-SNAPSHOT",
     description = "Transformer attention and BERT-style encoders on pluggable backends.",
     subcommands = {DemoCommand.class, BackendsCommand.class, TokenizeCommand.class, EncodeCommand.class, EmbedCommand.class, FillMaskCommand.class,
-        QaCommand.class})
+        QaCommand.class, ConformanceCommand.class})
 public final class Main implements Runnable {
   /** Exit status for bad usage (unknown backend, wrong arguments). */
   static final int USAGE = 2;
@@ -38,7 +38,7 @@ public final class Main implements Runnable {
   /** Runs the tool and returns its exit status (for tests). */
   static int run(String... args) {
     boolean debug = Arrays.asList(args).contains("--debug");
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler((e, a) -> {
       e.getCommandLine().getErr().println("error: " + e.getMessage());
       e.getCommandLine().getErr().println("(see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
