@@ -64,7 +64,8 @@ final class ModelCases implements AutoCloseable {
       List<DynamicNode> tests = new ArrayList<>();
       if (dir.isEmpty()) {
         tests.add(dynamicTest("BERT forward " + name, () -> Assumptions.abort(
-            name + " is not in " + refs.source() + "; set -D" + ReferenceData.PROPERTY + "=DIR to a folder holding it (e.g. attn4j's ../shared/refs)")));
+            name + " is not among " + refs.source() + "; point -D" + ReferenceData.PROPERTY + "=DIR (attn4j conformance --refs DIR) at a folder holding it, "
+            + "e.g. attn4j's ../shared/refs")));
       } else {
         for (Path c : ReferenceData.cases(dir.get().resolve("golden/public"))) {
           tests.add(dynamicTest("BERT forward " + name + "/" + c.getFileName(), () -> forward(dir.get(), c, ENCODERS.get(name))));

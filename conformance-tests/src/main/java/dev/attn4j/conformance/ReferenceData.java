@@ -59,7 +59,7 @@ final class ReferenceData implements AutoCloseable {
 
   /** Where the data comes from, for reports. */
   String source() {
-    return extracted ? "packaged in the conformance jar (" + String.join(", ", PACKAGED) + ")" : root.toString();
+    return extracted ? "the checkpoints packaged in the conformance jar (" + String.join(", ", PACKAGED) + ")" : root.toString();
   }
 
   /** The folder of checkpoint {@code name}, or empty when this data set does not have it. */
