@@ -11,4 +11,5 @@ module dev.attn4j.models {
   exports dev.attn4j.models.safetensors;
   exports dev.attn4j.models.tokenizer;
   exports dev.attn4j.models.heads;
+  exports dev.attn4j.models.onnx;
 }
