@@ -58,6 +58,10 @@ final class ConformanceCommand implements Callable<Integer> {
       description = "Folder of reference checkpoints (like attn4j's ../shared/refs) to run the real ones too; default: the synthetic ones in the jar.")
   Path refs;
 
+  @Option(names = "--onnx-jar", paramLabel = "JAR",
+      description = "An ONNX model jar for checkpoints whose refs hold no weights (bge-small-en/zh-v1.5); repeatable. Needs --refs.")
+  List<Path> onnxJars = new ArrayList<>();
+
   @Option(names = "--skip-unavailable", description = "Skip (and list) backends that cannot run here instead of failing.")
   boolean skipUnavailable;
 
@@ -77,6 +81,14 @@ final class ConformanceCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--refs " + refs + " is not a folder");
       }
       System.setProperty("attn4j.refs", refs.toString());
+    }
+    if (!onnxJars.isEmpty()) {
+      for (Path j : onnxJars) {
+        if (!Files.isRegularFile(j)) {
+          throw new IllegalArgumentException("--onnx-jar " + j + ": no such file");
+        }
+      }
+      System.setProperty("attn4j.onnx.jars", String.join(",", onnxJars.stream().map(Path::toString).toList()));
     }
     try (URLClassLoader loader = new URLClassLoader("attn4j-conformance-jars", urls(), ConformanceCommand.class.getClassLoader())) {
       List<BackendProvider> chosen = choose(BackendRegistry.load(loader));

@@ -1,126 +1,188 @@
 package dev.attn4j.cli;
 
 import dev.attn4j.api.Backends;
-import dev.attn4j.api.attention.AttentionMask;
-import dev.attn4j.api.encoder.Encoder;
-import dev.attn4j.api.encoder.EncoderOutput;
-import dev.attn4j.api.encoder.SeededEncoder;
-import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.BertModel;
+import dev.attn4j.models.BertOutput;
+import dev.attn4j.models.ModelInput;
+import dev.attn4j.models.heads.Pooling;
+import dev.attn4j.models.heads.SentenceEmbeddings;
+import dev.attn4j.models.tokenizer.BatchEncoding;
 import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
 import dev.attn4j.spi.BackendProvider;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code attn4j demo}: until real models land, a seeded random BERT-shaped encoder run on every available
- * backend: timings, agreement with the reference backend, and one head's attention pattern.
+ * {@code attn4j demo}, the main job: a real sentence-embedding model (all-MiniLM-L6-v2 by default, converted from
+ * the ONNX export the CLI bundles) on every available backend: English and Chinese sentences embedded, their cosine
+ * similarities, how far the backends are apart, a nearest-sentence search, and the time per sentence on each.
  */
-@Command(name = "demo", description = "Run a small seeded BERT-shaped encoder on every available backend and compare them.")
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {"Embed English and Chinese sentences with a real model on every available backend: similarities, agreement, search, speed.",
+        "--synthetic runs a seeded random encoder of any shape instead (no model needed)."})
 final class DemoCommand implements Callable<Integer> {
+  static final List<String> SENTENCES = List.of(
+      "A man is playing a guitar.",
+      "Someone is performing music on a string instrument.",
+      "The stock market fell sharply this morning.",
+      "Share prices dropped at the opening bell.",
+      "A cat sleeps on the warm windowsill.",
+      "一个男人在弹吉他。",
+      "今天早上股市大幅下跌。");
+  static final String QUERY = "Who is making music?";
+
+  @Option(names = "--model", paramLabel = "DIR|FILE.onnx|JAR|G:A:V", description = "Model (default: all-MiniLM-L6-v2, bundled).")
+  String model;
+
   @Option(names = "--threads", description = "Compute threads per backend (default: all processors).")
   int threads;
 
-  @Option(names = "--layers", defaultValue = "4", description = "Encoder layers (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--runs", defaultValue = "5", description = "Timed runs per backend, interleaved (default: ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--synthetic", description = "A seeded random encoder instead of a model (shape from the options below).")
+  boolean synthetic;
+
+  @Option(names = "--layers", defaultValue = "4", description = "--synthetic: encoder layers (default: ${DEFAULT-VALUE}).")
   int layers;
 
-  @Option(names = "--hidden", defaultValue = "384", description = "Hidden size (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--hidden", defaultValue = "384", description = "--synthetic: hidden size (default: ${DEFAULT-VALUE}).")
   int hidden;
 
-  @Option(names = "--heads", defaultValue = "12", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--heads", defaultValue = "12", description = "--synthetic: attention heads (default: ${DEFAULT-VALUE}).")
   int heads;
 
-  @Option(names = "--seq", defaultValue = "128", description = "Sequence length (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seq", defaultValue = "128", description = "--synthetic: sequence length (default: ${DEFAULT-VALUE}).")
   int seq;
 
-  @Option(names = "--batch", defaultValue = "2", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--batch", defaultValue = "2", description = "--synthetic: batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
   @Override
-  public Integer call() {
-    if (layers < 1 || hidden < 1 || heads < 1 || seq < 1 || batch < 1 || hidden % heads != 0) {
-      throw new IllegalArgumentException("need positive --layers/--hidden/--heads/--seq/--batch with hidden divisible by heads; got layers="
-          + layers + " hidden=" + hidden + " heads=" + heads + " seq=" + seq + " batch=" + batch);
+  public Integer call() throws Exception {
+    if (threads < 0 || runs < 1) {
+      throw new IllegalArgumentException("--threads must be >= 0 and --runs >= 1");
     }
-    BackendOptions options = BackendOptions.defaults().withThreads(threads);
-    System.out.println("Backends found:");
-    for (BackendProvider p : Backends.providers()) {
-      System.out.println("  " + p.name() + ": " + (p.availability().available() ? "available, " : "UNAVAILABLE, ") + p.availability().detail());
+    if (synthetic) {
+      return SyntheticDemo.run(threads, layers, hidden, heads, seq, batch);
     }
-    System.out.printf(Locale.ROOT, "%nEncoder: %d layers, hidden %d, %d heads, FFN %d, batch %d x %d tokens (second sequence padded to %d)%n",
-        layers, hidden, heads, 4 * hidden, batch, seq, Math.max(1, seq / 2));
-    int[] lengths = new int[batch];
-    for (int b = 0; b < batch; b++) {
-      lengths[b] = b % 2 == 1 ? Math.max(1, seq / 2) : seq;
-    }
-    try (TensorScope weights = TensorScope.open()) {
-      Encoder encoder = SeededEncoder.build(weights, layers, hidden, heads, 4 * hidden, 42);
-      Tensor input = weights.of(SeededEncoder.uniform(7, batch * seq * hidden, 1f), batch, seq, hidden);
-      AttentionMask mask = AttentionMask.padding(lengths);
-      float[] reference = null;
-      String referenceName = null;
-      List<String> rows = new ArrayList<>();
-      for (BackendProvider p : Backends.available()) {
-        try (Backend backend = p.create(options); TensorScope scope = TensorScope.open()) {
-          encoder.forward(backend, scope, input, mask); // warm-up: JIT and caches
-          long best = Long.MAX_VALUE;
-          EncoderOutput out = null;
-          for (int run = 0; run < 5; run++) {
-            try (TensorScope runScope = TensorScope.open()) {
-              long t0 = System.nanoTime();
-              EncoderOutput o = encoder.forward(backend, runScope, input, mask, false, run == 0);
-              best = Math.min(best, System.nanoTime() - t0);
-              if (run == 0) {
-                out = new EncoderOutput(scope.copyOf(o.lastHiddenState()), null, List.of(scope.copyOf(o.attentions().get(0))));
-              }
-            }
+    printBackends();
+    long t0 = System.nanoTime();
+    Path dir = ModelSource.resolve(model);
+    try (BertModel m = BertModel.load(dir)) {
+      var c = m.config();
+      System.out.printf(Locale.ROOT, "%nModel: %s (%d layers, hidden %d, %d heads), ready in %.2f s from %s%n", model == null ? ModelSource.DEFAULT_NAME : model,
+          c.layers(), c.hiddenSize(), c.heads(), (System.nanoTime() - t0) / 1e9, dir);
+      List<String> texts = new ArrayList<>(SENTENCES);
+      texts.add(QUERY);
+      BatchEncoding enc = m.tokenizer().encodeBatch(texts, null, c.maxPositions());
+      ModelInput input = ModelInput.of(enc);
+      BackendOptions options = BackendOptions.defaults().withThreads(threads);
+      Map<String, Backend> backends = new LinkedHashMap<>();
+      Map<String, float[][]> embeddings = new LinkedHashMap<>();
+      Map<String, long[]> times = new LinkedHashMap<>();
+      try {
+        for (BackendProvider p : Backends.available()) {
+          Backend b = p.create(options);
+          backends.put(p.name(), b);
+          embeddings.put(p.name(), embed(m, b, input, enc)); // also the warm-up
+          times.put(p.name(), new long[runs]);
+        }
+        // Interleaved runs, so that drift of this shared machine hits every backend alike.
+        for (int r = 0; r < runs; r++) {
+          for (Map.Entry<String, Backend> e : backends.entrySet()) {
+            long s = System.nanoTime();
+            embed(m, e.getValue(), input, enc);
+            times.get(e.getKey())[r] = System.nanoTime() - s;
           }
-          float[] hiddenState = out.lastHiddenState().toArray();
-          String diff;
-          if (reference == null) {
-            reference = hiddenState;
-            referenceName = p.name();
-            diff = "(reference)";
-            printAttention(out.attentions().get(0), lengths);
-          } else {
-            diff = String.format(Locale.ROOT, "max |diff| vs %s = %.2e", referenceName, maxAbsDiff(reference, hiddenState));
-          }
-          double flops = SeededEncoder.flops(layers, hidden, 4 * hidden, batch, seq);
-          rows.add(String.format(Locale.ROOT, "  %-10s %-45s %8.2f ms  %6.1f GFLOP/s  %s", p.name(), backend.description(), best / 1e6,
-              flops / best, diff));
+        }
+      } finally {
+        for (Backend b : backends.values()) {
+          b.close();
         }
       }
-      System.out.println("\nForward pass, best of 5:");
-      rows.forEach(System.out::println);
+      String first = embeddings.keySet().iterator().next();
+      float[][] ref = embeddings.get(first);
+      System.out.println("\nSentences (mean-pooled, L2-normalized embeddings):");
+      for (int i = 0; i < SENTENCES.size(); i++) {
+        System.out.printf("  [%d] %s%n", i, SENTENCES.get(i));
+      }
+      System.out.println("\nCosine similarity (" + first + "):");
+      StringBuilder head = new StringBuilder("     ");
+      for (int j = 0; j < SENTENCES.size(); j++) {
+        head.append(String.format("   [%d]", j));
+      }
+      System.out.println(head);
+      for (int i = 0; i < SENTENCES.size(); i++) {
+        StringBuilder row = new StringBuilder(String.format("  [%d] ", i));
+        for (int j = 0; j < SENTENCES.size(); j++) {
+          row.append(String.format(Locale.ROOT, " %5.2f", dot(ref[i], ref[j])));
+        }
+        System.out.println(row);
+      }
+      if (model == null) {
+        System.out.println("  (all-MiniLM-L6-v2 was trained on English: the Chinese sentences find each other through shared characters, not their "
+            + "English translations.)");
+      }
+      System.out.println("\nLargest difference between backends (max |a - b| over every embedding value):");
+      if (embeddings.size() == 1) {
+        System.out.println("  only one backend is available");
+      }
+      for (Map.Entry<String, float[][]> e : embeddings.entrySet()) {
+        if (!e.getKey().equals(first)) {
+          double worst = 0;
+          for (int i = 0; i < ref.length; i++) {
+            worst = Math.max(worst, SyntheticDemo.maxAbsDiff(ref[i], e.getValue()[i]));
+          }
+          System.out.printf(Locale.ROOT, "  %-10s vs %-10s %.2e%n", e.getKey(), first, worst);
+        }
+      }
+      float[] q = ref[SENTENCES.size()];
+      int best = 0;
+      for (int i = 1; i < SENTENCES.size(); i++) {
+        best = dot(q, ref[i]) > dot(q, ref[best]) ? i : best;
+      }
+      System.out.printf(Locale.ROOT, "%nNearest sentence to \"%s\": [%d] %s (cosine %.2f)%n", QUERY, best, SENTENCES.get(best), dot(q, ref[best]));
+      System.out.printf(Locale.ROOT, "%nTime per sentence (batch of %d, %d tokens padded; median of %d interleaved runs, %s threads):%n", texts.size(),
+          input.sequenceLength(), runs, threads == 0 ? "all" : threads);
+      for (Map.Entry<String, long[]> e : times.entrySet()) {
+        long[] t = e.getValue().clone();
+        Arrays.sort(t);
+        System.out.printf(Locale.ROOT, "  %-10s %7.2f ms%n", e.getKey(), t[t.length / 2] / 1e6 / texts.size());
+      }
     }
     return 0;
   }
 
-  private static void printAttention(Tensor probs, int[] lengths) {
-    int n = Math.min(8, probs.dim(-1));
-    int batchIndex = probs.dim(0) > 1 ? 1 : 0;
-    System.out.printf(Locale.ROOT, "%nLayer 0, head 0, sequence %d (length %d): attention of the first %d queries over the first %d keys%n",
-        batchIndex, lengths[batchIndex], n, n);
-    Tensor head = probs.select(0, batchIndex).select(0, 0);
-    for (int i = 0; i < n; i++) {
-      StringBuilder sb = new StringBuilder("  ");
-      for (int j = 0; j < n; j++) {
-        sb.append(String.format(Locale.ROOT, "%6.3f", head.get(i, j)));
-      }
-      System.out.println(sb);
+  private static float[][] embed(BertModel m, Backend b, ModelInput input, BatchEncoding enc) {
+    try (TensorScope scope = TensorScope.open()) {
+      BertOutput out = m.forward(b, scope, input, false, false);
+      return SentenceEmbeddings.pool(out.lastHiddenState(), enc.attentionMask(), Pooling.MEAN, true);
     }
   }
 
-  private static double maxAbsDiff(float[] a, float[] b) {
-    double m = 0;
+  private static double dot(float[] a, float[] b) {
+    double s = 0;
     for (int i = 0; i < a.length; i++) {
-      m = Math.max(m, Math.abs(a[i] - b[i]));
+      s += (double) a[i] * b[i];
     }
-    return m;
+    return s;
+  }
+
+  static void printBackends() {
+    System.out.println("Backends found:");
+    for (BackendProvider p : Backends.providers()) {
+      System.out.println("  " + p.name() + ": " + (p.availability().available() ? "available, " : "UNAVAILABLE, ") + p.availability().detail());
+    }
   }
 }

@@ -5,13 +5,14 @@ import dev.attn4j.models.BertModel;
 import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
 import java.io.IOException;
-import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that run a model: which model, which backend, how many threads, how long. */
 final class ModelOptions {
-  @Option(names = "--model", required = true, description = "Model folder (Hugging Face layout: config.json, model.safetensors, vocab.txt or tokenizer.json).")
-  Path model;
+  @Option(names = "--model", paramLabel = "DIR|FILE.onnx|JAR|G:A:V",
+      description = {"Model: a Hugging Face folder (config.json, model.safetensors, vocab.txt or tokenizer.json), an ONNX export, a jar holding one,",
+          "or the Maven coordinate of such a jar in the local repository (default: all-MiniLM-L6-v2, bundled with the CLI)."})
+  String model;
 
   @Option(names = "--backend", description = "Backend name (default: -Dattn4j.backend, ATTN4J_BACKEND, else the best available).")
   String backend;
@@ -23,7 +24,7 @@ final class ModelOptions {
   Integer maxLength;
 
   BertModel load() throws IOException {
-    return BertModel.load(model);
+    return BertModel.load(ModelSource.resolve(model));
   }
 
   Backend open() {

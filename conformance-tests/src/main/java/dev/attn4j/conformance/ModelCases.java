@@ -17,6 +17,7 @@ import dev.attn4j.models.heads.Decoding;
 import dev.attn4j.models.heads.Pooling;
 import dev.attn4j.models.heads.Prediction;
 import dev.attn4j.models.heads.SentenceEmbeddings;
+import dev.attn4j.models.onnx.OnnxImport;
 import dev.attn4j.models.tokenizer.BatchEncoding;
 import dev.attn4j.spi.Backend;
 import java.io.IOException;
@@ -37,7 +38,10 @@ import org.junit.jupiter.api.DynamicNode;
  */
 final class ModelCases implements AutoCloseable {
   /** Checkpoints with plain encoder goldens, and the tolerance their padded positions support (refs/README.md). */
-  private static final Map<String, Double> ENCODERS = Map.of("synthetic-bert-tiny", 1e-4, "all-MiniLM-L6-v2", 2e-4);
+  private static final Map<String, Double> ENCODERS = Map.of("synthetic-bert-tiny", 1e-4, "all-MiniLM-L6-v2", 2e-4, "bge-small-en-v1.5", 1e-4,
+      "bge-small-zh-v1.5", 1e-4);
+  /** Checkpoints whose weights come only as ONNX exports (converted by attn4j's importer), with their goldens in the refs. */
+  private static final List<String> FROM_ONNX = List.of("bge-small-en-v1.5", "bge-small-zh-v1.5");
   private static final String HEADS = "synthetic-bert-heads";
   private static final List<String> TEXTS = List.of("the cat sat on the mat.", "a dog", "hello world, this is a longer sentence with more words in it.",
       "zürich", "[MASK] is here");
@@ -59,16 +63,20 @@ final class ModelCases implements AutoCloseable {
   /** The cases, one container per checkpoint. */
   List<DynamicNode> nodes() {
     List<DynamicNode> nodes = new ArrayList<>();
-    for (String name : List.of("synthetic-bert-tiny", "all-MiniLM-L6-v2")) {
+    for (String name : List.of("synthetic-bert-tiny", "all-MiniLM-L6-v2", "bge-small-en-v1.5", "bge-small-zh-v1.5")) {
       Optional<Path> dir = refs.model(name);
+      Optional<Path> onnx = FROM_ONNX.contains(name) ? ReferenceData.onnxJar(name) : Optional.empty();
       List<DynamicNode> tests = new ArrayList<>();
-      if (dir.isEmpty()) {
-        tests.add(dynamicTest("BERT forward " + name, () -> Assumptions.abort(
-            name + " is not among " + refs.source() + "; point -D" + ReferenceData.PROPERTY + "=DIR (attn4j conformance --refs DIR) at a folder holding it, "
-            + "e.g. attn4j's ../shared/refs")));
+      if (dir.isEmpty() || FROM_ONNX.contains(name) && onnx.isEmpty()) {
+        String why = dir.isEmpty()
+            ? name + " is not among " + refs.source() + "; point -D" + ReferenceData.PROPERTY + "=DIR (attn4j conformance --refs DIR) at a folder holding it, "
+                + "e.g. attn4j's ../shared/refs"
+            : name + "'s weights come from its ONNX export: list the model jar in -D" + ReferenceData.ONNX_PROPERTY + " (attn4j conformance --onnx-jar)";
+        tests.add(dynamicTest("BERT forward " + name, () -> Assumptions.abort(why)));
       } else {
         for (Path c : ReferenceData.cases(dir.get().resolve("golden/public"))) {
-          tests.add(dynamicTest("BERT forward " + name + "/" + c.getFileName(), () -> forward(dir.get(), c, ENCODERS.get(name))));
+          tests.add(dynamicTest("BERT forward " + name + "/" + c.getFileName(), () -> forward(onnx.isPresent() ? converted(onnx.get()) : dir.get(), c,
+              ENCODERS.get(name))));
         }
       }
       nodes.add(dynamicContainer(name, tests));
@@ -88,6 +96,15 @@ final class ModelCases implements AutoCloseable {
         throw new UncheckedIOException("cannot load " + d, e);
       }
     });
+  }
+
+  /** The folder attn4j's ONNX importer makes of a model jar (converted once into the per-user cache). */
+  private static Path converted(Path jar) {
+    try {
+      return OnnxImport.cachedFromJar(jar);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot convert " + jar, e);
+    }
   }
 
   // ---- encoders ---------------------------------------------------------------------------------

