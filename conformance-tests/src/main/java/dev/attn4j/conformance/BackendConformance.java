@@ -10,6 +10,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 
@@ -33,6 +36,7 @@ import org.junit.jupiter.api.TestInstance;
  * <p>Stability: stable since 0.1.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 public abstract class BackendConformance {
   /** System property: {@code true} skips (and prints) a backend that is unavailable here instead of failing. */
   public static final String SKIP_UNAVAILABLE = "attn4j.conformance.skipUnavailable";
@@ -92,24 +96,28 @@ public abstract class BackendConformance {
 
   /** Every SPI kernel against the float64 oracle. */
   @TestFactory
+  @Order(2)
   public final Stream<DynamicNode> kernels() {
     return session.nodes(Group.KERNELS).stream();
   }
 
   /** Attention, encoder layers and stacks. */
   @TestFactory
+  @Order(3)
   public final Stream<DynamicNode> layers() {
     return session.nodes(Group.LAYERS).stream();
   }
 
   /** BERT checkpoints against their goldens. */
   @TestFactory
+  @Order(4)
   public final Stream<DynamicNode> models() {
     return session.nodes(Group.MODELS).stream();
   }
 
-  /** Bit-identical repeats; one thread against several, reported. */
+  /** Bit-identical repeats, cold against warm; one thread against several, reported. First, while the kernels are still cold. */
   @TestFactory
+  @Order(1)
   public final Stream<DynamicNode> determinism() {
     return session.nodes(Group.DETERMINISM).stream();
   }

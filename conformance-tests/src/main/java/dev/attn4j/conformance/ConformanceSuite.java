@@ -20,16 +20,16 @@ import org.junit.jupiter.api.DynamicNode;
  * <p>Stability: stable since 0.1 (cases are added over time).
  */
 public final class ConformanceSuite {
-  /** A family of cases. */
+  /** A family of cases, in the order they run (determinism first, while the backend's code is still cold). */
   public enum Group {
+    /** Bit-identical repeats and cold against warm (JIT tiers); one thread against several, reported. */
+    DETERMINISM,
     /** Every SPI kernel against the float64 oracle. */
     KERNELS,
     /** Multi-head attention, encoder layers and stacks against the float64 layer oracle. */
     LAYERS,
     /** BERT forward passes and task heads against golden outputs computed outside attn4j. */
-    MODELS,
-    /** Bit-identical repeats; one thread against several, reported. */
-    DETERMINISM
+    MODELS
   }
 
   private final BackendProvider provider;

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.DynamicNode;
  */
 final class DeterminismCases {
   private static final int REPEATS = 3;
+  /** Enough calls of a small workload for a JIT to compile the kernels (HotSpot's C2 threshold is ~10^4 loop iterations). */
+  private static final int WARM_CALLS = 20_000;
 
   /** A workload: fresh, seeded inputs, one or more kernel calls, and the output's values. */
   private record Workload(String name, Function<Backend, float[]> run) {}
@@ -52,6 +54,7 @@ final class DeterminismCases {
     for (Workload w : WORKLOADS) {
       nodes.add(dynamicTest("REPEAT x" + REPEATS + " bit-identical: " + w.name(), () -> repeats(w)));
     }
+    nodes.add(dynamicTest("COLD vs WARM bit-identical: row kernels before and after " + WARM_CALLS + " calls (JIT tiers)", this::coldVersusWarm));
     int many = Math.max(2, options.threads());
     nodes.add(dynamicTest("ACROSS THREADS 1 vs " + many + " (reported, not required)", () -> acrossThreads(many)));
     return nodes;
@@ -67,6 +70,46 @@ final class DeterminismCases {
             + "and thread count must give the same bits", w.name(), r + 1, at, again[at], Float.floatToRawIntBits(again[at]), first[at],
             Float.floatToRawIntBits(first[at])));
       }
+    }
+  }
+
+  /**
+   * The row kernels' first results (likely interpreted or lightly compiled) against their results after many calls
+   * (fully compiled): an execution tier must not change the bits, as it did when exp and lane sums were left to the
+   * implementation's choice of order and ulp.
+   */
+  private void coldVersusWarm() {
+    float[] cold = rows(backend);
+    for (int i = 0; i < WARM_CALLS; i++) {
+      rows(backend);
+    }
+    float[] warm = rows(backend);
+    int at = firstDifference(cold, warm);
+    if (at >= 0) {
+      throw new AssertionError(String.format("row kernels: element %d was %s (bits %08x) on the first call and %s (bits %08x) after %d calls",
+          at, cold[at], Float.floatToRawIntBits(cold[at]), warm[at], Float.floatToRawIntBits(warm[at]), WARM_CALLS));
+    }
+  }
+
+  private static final float[] SOFTMAX_IN = Data.uniform(21, 3 * 64, -8, 8);
+  private static final float[] SOFTMAX_MASK = KernelCases.maskRow(64, 22);
+  private static final float[] NORM_IN = Data.uniform(23, 3 * 64, -2, 3);
+  private static final float[] NORM_GAMMA = Data.uniform(24, 64, 0.5, 1.5);
+  private static final float[] NORM_BETA = Data.uniform(25, 64);
+  private static final float[] GELU_IN = Data.uniform(26, 3 * 64, -6, 6);
+
+  /** Softmax with a mask, layer norm, GELU and its tanh form on a few rows. */
+  private static float[] rows(Backend b) {
+    try (TensorScope s = TensorScope.open()) {
+      Tensor sm = s.of(SOFTMAX_IN, 3, 64);
+      b.softmax(sm, 0.7f, s.of(SOFTMAX_MASK, 1, 64));
+      Tensor ln = s.of(NORM_IN, 3, 64);
+      b.layerNorm(ln, s.of(NORM_GAMMA, 64), s.of(NORM_BETA, 64), 1e-5f);
+      Tensor g = s.of(GELU_IN, 3, 64);
+      b.activate(g, Activation.GELU);
+      Tensor gt = s.of(GELU_IN, 3, 64);
+      b.activate(gt, Activation.GELU_TANH);
+      return Data.concat(sm.toArray(), ln.toArray(), g.toArray(), gt.toArray());
     }
   }
 

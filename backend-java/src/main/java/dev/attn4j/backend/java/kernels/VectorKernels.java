@@ -168,7 +168,7 @@ final class VectorKernels extends KernelProvider {
       case GELU -> gelu(x);
       case GELU_TANH -> {
         FloatVector inner = x.mul(x).mul(0.044715f).fma(x, x).mul(SQRT_2_OVER_PI);
-        yield inner.lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f);
+        yield VectorMath.tanh(inner).add(1f).mul(x).mul(0.5f);
       }
     };
   }
@@ -186,7 +186,7 @@ final class VectorKernels extends KernelProvider {
     p = p.fma(t, FloatVector.broadcast(S, 0.37409196f));
     p = p.fma(t, FloatVector.broadcast(S, 1.00002368f));
     p = p.fma(t, FloatVector.broadcast(S, -1.26551223f));
-    FloatVector erfc = z.mul(z).neg().add(p).lanewise(VectorOperators.EXP).mul(t);
+    FloatVector erfc = VectorMath.exp(z.mul(z).neg().add(p)).mul(t);
     // x >= 0: x * (1 - erfc/2); x < 0: x * erfc/2.
     FloatVector half = erfc.mul(0.5f);
     FloatVector phi = half.neg().add(1f).blend(half, x.lt(0f));
@@ -213,11 +213,11 @@ final class VectorKernels extends KernelProvider {
     FloatVector vsum = FloatVector.zero(S);
     for (int i = 0; i < n; i += L) {
       VectorMask<Float> m = S.indexInRange(i, n);
-      FloatVector e = logits(x, xb, mask, mb, i, scale, m).sub(max).lanewise(VectorOperators.EXP);
+      FloatVector e = VectorMath.exp(logits(x, xb, mask, mb, i, scale, m).sub(max));
       vsum = vsum.add(e, m);
       e.intoMemorySegment(x, xb + (long) i * Float.BYTES, LE, m);
     }
-    float inv = 1f / vsum.reduceLanes(VectorOperators.ADD);
+    float inv = 1f / VectorMath.sum(vsum);
     for (int i = 0; i < n; i += L) {
       VectorMask<Float> m = S.indexInRange(i, n);
       long d = xb + (long) i * Float.BYTES;
@@ -239,7 +239,7 @@ final class VectorKernels extends KernelProvider {
       VectorMask<Float> m = S.indexInRange(i, n);
       vs = vs.add(FloatVector.fromMemorySegment(S, x, xb + (long) i * Float.BYTES, LE, m), m);
     }
-    float mean = vs.reduceLanes(VectorOperators.ADD) / n;
+    float mean = VectorMath.sum(vs) / n;
     // Two passes (mean, then squared deviations): no cancellation when |mean| >> stddev.
     FloatVector vq = FloatVector.zero(S);
     for (int i = 0; i < n; i += L) {
@@ -247,7 +247,7 @@ final class VectorKernels extends KernelProvider {
       FloatVector d = FloatVector.fromMemorySegment(S, x, xb + (long) i * Float.BYTES, LE, m).sub(mean);
       vq = d.fma(d, vq).blend(vq, m.not());
     }
-    float inv = (float) (1 / Math.sqrt((double) vq.reduceLanes(VectorOperators.ADD) / n + eps));
+    float inv = (float) (1 / Math.sqrt((double) VectorMath.sum(vq) / n + eps));
     long gb = go * Float.BYTES;
     long bb = bo * Float.BYTES;
     for (int i = 0; i < n; i += L) {
