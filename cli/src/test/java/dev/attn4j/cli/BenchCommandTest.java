@@ -1,0 +1,65 @@
+package dev.attn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** {@code attn4j bench}: the JSON contract, ONNX Runtime side by side, and argument errors (no timing is asserted). */
+class BenchCommandTest {
+  private static JsonNode runJson(String... args) throws Exception {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, Main.run(args));
+    } finally {
+      System.setOut(old);
+    }
+    return new ObjectMapper().readTree(buf.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void everyBackendAndOnnxRuntimeOnTheDefaultModel() throws Exception {
+    JsonNode j = runJson("bench", "--vs", "onnxruntime", "--seq", "16", "--batch", "1,2", "--runs", "2", "--warmup", "0", "--threads", "1", "--peak", "100",
+        "--json");
+    assertEquals(100.0, j.path("peak_gflops").asDouble());
+    JsonNode results = j.path("results");
+    assertTrue(results.size() >= 4, results.toString());
+    boolean sawOrt = false;
+    for (JsonNode r : results) {
+      assertEquals(2, r.path("ms").size());
+      assertTrue(r.path("median_ms").asDouble() > 0 && r.path("gflops").asDouble() > 0, r.toString());
+      if (r.path("engine").asText().equals("onnxruntime")) {
+        sawOrt = true;
+      } else {
+        assertTrue(r.path("ratio_vs_onnxruntime").asDouble() > 0, r.toString());
+      }
+    }
+    assertTrue(sawOrt);
+  }
+
+  @Test
+  void aModelFolderAndAPreset() throws Exception {
+    Path tiny = Path.of(System.getProperty("attn4j.refs", "../../shared/refs")).resolve("synthetic-bert-tiny");
+    JsonNode j = runJson("bench", "--model", tiny.toString(), "--backend", "java", "--seq", "8", "--runs", "1", "--warmup", "0", "--peak", "100", "--json");
+    assertEquals("java", j.path("results").get(0).path("engine").asText());
+    // FLOPs: 2 * 1 * 8 * 3 layers * (4 * 96^2 + 2 * 96 * 384 + 2 * 8 * 96) per forward.
+    assertEquals(2.0 * 8 * 3 * (4 * 96 * 96 + 2 * 96 * 384 + 2 * 8 * 96), BenchCommand.flops(new int[] {3, 96, 4, 384}, 1, 8));
+  }
+
+  @Test
+  void badArgumentsAreUsageErrors() {
+    assertEquals(Main.USAGE, Main.run("bench", "--preset", "gpt-9"));
+    assertEquals(Main.USAGE, Main.run("bench", "--preset", "minilm", "--vs", "onnxruntime"));
+    assertEquals(Main.USAGE, Main.run("bench", "--vs", "tensorflow"));
+    assertEquals(Main.USAGE, Main.run("bench", "--seq", "100000", "--runs", "1", "--peak", "1"));
+    assertEquals(Main.USAGE, Main.run("bench", "--runs", "0"));
+  }
+}
