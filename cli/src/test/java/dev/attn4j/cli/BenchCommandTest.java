@@ -55,6 +55,23 @@ class BenchCommandTest {
   }
 
   @Test
+  void profileSaysWhereTheTimeGoesPerKernel() {
+    Path tiny = Path.of(System.getProperty("attn4j.refs", "../../shared/refs")).resolve("synthetic-bert-tiny");
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, Main.run("bench", "--model", tiny.toString(), "--backend", "java", "--seq", "8", "--runs", "1", "--warmup", "0", "--peak", "100",
+          "--profile"));
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString(StandardCharsets.UTF_8);
+    // 3 layers: 4 linear calls each, and one attention call each.
+    assertTrue(out.contains("profile java, batch 1 x 8") && out.contains("attention") && out.matches("(?s).*attention\\s+[0-9.]+ ms\\s+[0-9.]+% +3 calls.*"), out);
+  }
+
+  @Test
   void badArgumentsAreUsageErrors() {
     assertEquals(Main.USAGE, Main.run("bench", "--preset", "gpt-9"));
     assertEquals(Main.USAGE, Main.run("bench", "--preset", "minilm", "--vs", "onnxruntime"));

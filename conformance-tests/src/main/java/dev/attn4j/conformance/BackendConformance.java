@@ -33,6 +33,9 @@ import org.junit.jupiter.api.TestInstance;
  * <p>Override {@link #options()} for backend properties and {@link #precision()} for a reduced-precision mode;
  * {@link #opened(Backend)} may check that the backend runs the configuration meant.
  *
+ * <p>One instance per test class (JUnit's per-class lifecycle) holds the opened backend; its cases run one at a
+ * time. Not thread-safe: do not run its dynamic tests concurrently.
+ *
  * <p>Stability: stable since 0.1.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

@@ -129,11 +129,6 @@ public final class ConformanceSuite {
       return backend;
     }
 
-    /** The suite this session runs. */
-    public ConformanceSuite suite() {
-      return suite;
-    }
-
     /** The cases of {@code group}, or none when the suite does not run it. */
     public List<DynamicNode> nodes(Group group) {
       if (!suite.groups.contains(group)) {

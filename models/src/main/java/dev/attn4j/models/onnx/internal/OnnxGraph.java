@@ -1,6 +1,7 @@
 package dev.attn4j.models.onnx.internal;
 
 import dev.attn4j.models.ModelFormatException;
+import dev.attn4j.models.onnx.internal.ProtoReader.FloatList;
 import dev.attn4j.models.onnx.internal.ProtoReader.LongList;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -167,7 +168,7 @@ public final class OnnxGraph {
     int type = 0;
     String name = "";
     MemorySegment raw = null;
-    List<Float> floats = new ArrayList<>();
+    FloatList floats = new FloatList();
     LongList longs = new LongList();
     boolean external = false;
     Map<String, String> ext = new HashMap<>();
@@ -175,16 +176,7 @@ public final class OnnxGraph {
       switch (r.field()) {
         case 1 -> r.repeatedVarints(dims);
         case 2 -> type = (int) r.varint();
-        case 4 -> {
-          if (r.wireType() == ProtoReader.LEN) {
-            ProtoReader run = r.message();
-            while (run.hasMore()) {
-              floats.add(run.fixed32Float());
-            }
-          } else {
-            floats.add(r.fixed32Float());
-          }
-        }
+        case 4 -> r.repeatedFloats(floats);
         case 5, 7 -> r.repeatedVarints(longs);
         case 8 -> name = r.string();
         case 9 -> raw = r.bytes();
@@ -221,7 +213,7 @@ public final class OnnxGraph {
       data = externalData(name, ext, dir, arena);
     } else if (raw != null) {
       data = raw;
-    } else if (!floats.isEmpty()) {
+    } else if (floats.size() > 0) {
       data = arena.allocate(4L * floats.size());
       for (int i = 0; i < floats.size(); i++) {
         data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, floats.get(i));

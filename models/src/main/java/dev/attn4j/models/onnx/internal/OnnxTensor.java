@@ -47,11 +47,6 @@ public record OnnxTensor(String name, long[] dims, int dataType, MemorySegment d
     return data.toArray(F32);
   }
 
-  /** The float at flat index {@code i}. */
-  public float floatAt(long i) {
-    return data.getAtIndex(F32, i);
-  }
-
   /** The values as longs (INT64, INT32, or integral FLOAT/DOUBLE scalars used as shapes). */
   public long[] longs() throws ModelFormatException {
     long n = elements();

@@ -163,6 +163,44 @@ public final class ProtoReader {
     return new ModelFormatException(source + ": malformed protobuf at byte " + pos + ": " + what);
   }
 
+  /**
+   * Values of a repeated float field, packed (one length-delimited run of fixed32) or one per field occurrence;
+   * appends to {@code out}.
+   */
+  public void repeatedFloats(FloatList out) throws ModelFormatException {
+    if (wireType == LEN) {
+      ProtoReader run = message();
+      while (run.hasMore()) {
+        out.add(run.fixed32Float());
+      }
+    } else if (wireType == FIXED32) {
+      out.add(fixed32Float());
+    } else {
+      throw error("field " + field + " should hold floats but has wire type " + wireType);
+    }
+  }
+
+  /** A growable list of floats (no boxing: a weight can hold millions). */
+  public static final class FloatList {
+    private float[] values = new float[8];
+    private int size;
+
+    public void add(float v) {
+      if (size == values.length) {
+        values = java.util.Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+
+    public int size() {
+      return size;
+    }
+
+    public float get(int i) {
+      return values[i];
+    }
+  }
+
   /** A growable list of longs. */
   public static final class LongList {
     private long[] values = new long[8];

@@ -12,7 +12,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Writes float32 weights as a safetensors file: 8-byte header length, JSON header padded to 8 bytes, data in name order. */
+/**
+ * Writes float32 weights as a safetensors file: 8-byte header length, JSON header padded to 8 bytes, data in name
+ * order. Stateless; the file must not exist yet.
+ */
 public final class SafeTensorsWriter {
   private SafeTensorsWriter() {}
 
