@@ -75,7 +75,8 @@ public class JavaBackend implements Backend {
 
   @Override
   public Set<Capability> capabilities() {
-    return kernels.vectorized() ? Set.of(Capability.VECTORIZED_ELEMENTWISE) : Set.of();
+    return kernels.vectorized() ? Set.of(Capability.FUSED_ADD_LAYER_NORM, Capability.VECTORIZED_ELEMENTWISE)
+        : Set.of(Capability.FUSED_ADD_LAYER_NORM);
   }
 
   /** Throws if this backend has been closed. Subclasses call it before native work. */
@@ -187,6 +188,27 @@ public class JavaBackend implements Backend {
     MemorySegment bs = beta.segment();
     int n = x.dim(-1);
     forRows(x, (r, off) -> kernels.layerNormRow(xs, off, n, gs, 0, bs, 0, eps));
+  }
+
+  @Override
+  public void addLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps) {
+    checkOpen();
+    KernelChecks.addLayerNorm(x, residual, gamma, beta, eps);
+    if (x.stride(-1) != 1 || residual.stride(-1) != 1 || gamma.stride(0) != 1 || beta.stride(0) != 1) {
+      ReferenceKernels.add(x, residual);
+      ReferenceKernels.layerNorm(x, gamma, beta, eps);
+      return;
+    }
+    MemorySegment xs = x.segment();
+    MemorySegment rs = residual.segment();
+    MemorySegment gs = gamma.segment();
+    MemorySegment bs = beta.segment();
+    int n = x.dim(-1);
+    // One pass over the rows: each row is normalized while the sum has just left it in L1.
+    forRows(x, (r, off) -> {
+      kernels.addRow(xs, off, rs, residual.rowOffset(r), n);
+      kernels.layerNormRow(xs, off, n, gs, 0, bs, 0, eps);
+    });
   }
 
   /** Runs {@code row} over every row of {@code x}, split across the workers when the tensor is large. */
