@@ -66,6 +66,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "10", description = "Timed runs per backend and shape (default: ${DEFAULT-VALUE}).")
   int runs;
 
+  @Option(names = "--settle-ms", defaultValue = "20", description = "Idle pause before each timed run, so that threads an engine "
+      + "left spinning do not slow the next one down (default: ${DEFAULT-VALUE}).")
+  int settleMs;
+
   @Option(names = "--vs", description = "Also run this engine on the same ONNX model: onnxruntime.")
   String vs;
 
@@ -172,6 +176,7 @@ final class BenchCommand implements Callable<Integer> {
             bar.setExtraMessage("batch " + b + " x " + s);
             for (int r = 0; r < runs; r++) {
               for (Map.Entry<String, Runner> e : runners.entrySet()) {
+                settle();
                 long t0 = System.nanoTime();
                 e.getValue().run();
                 times.get(e.getKey())[r] = (System.nanoTime() - t0) / 1e6;
@@ -230,6 +235,16 @@ final class BenchCommand implements Callable<Integer> {
       printTable(rows, t, peakGflops, rssKb);
     }
     return 0;
+  }
+
+  /**
+   * ONNX Runtime, OpenMP and OpenBLAS threads busy-wait for a while after a call; on a machine with as many cores as
+   * threads, the engine timed next would share its cores with them. Every engine gets the same idle start.
+   */
+  private void settle() throws InterruptedException {
+    if (settleMs > 0) {
+      Thread.sleep(settleMs);
+    }
   }
 
   private List<BackendProvider> choose() {
@@ -328,8 +343,8 @@ final class BenchCommand implements Callable<Integer> {
           r.batch() / (med / 1e3), r.gflop() / (med / 1e3), 100 * r.gflop() / (med / 1e3) / peakGflops,
           ort == null || r.engine().equals("onnxruntime") ? "" : String.format(Locale.ROOT, "%.2fx", med / ort));
     }
-    System.out.printf(Locale.ROOT, "%d threads; peak %.1f GFLOP/s (%s); peak RSS %s; %d runs per cell, interleaved, after %d warm-up runs%n", t, peakGflops,
-        peak != null ? "given" : "measured", rssKb < 0 ? "n/a" : rssKb / 1024 + " MB", runs, warmup);
+    System.out.printf(Locale.ROOT, "%d threads; peak %.1f GFLOP/s (%s); peak RSS %s; %d runs per cell, interleaved with %d ms idle before each, after %d warm-up runs%n",
+        t, peakGflops, peak != null ? "given" : "measured", rssKb < 0 ? "n/a" : rssKb / 1024 + " MB", runs, settleMs, warmup);
   }
 
   private void writeJson(List<Row> rows, int t, double peakGflops, long rssKb) throws Exception {

@@ -2,7 +2,7 @@ package dev.attn4j.api.attention;
 
 import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
-import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.api.tensor.TensorAllocator;
 import java.util.Arrays;
 
 /**
@@ -113,12 +113,12 @@ public final class AttentionMask {
 
   /**
    * The additive mask ({@code 0} or {@code -inf}, plus any bias) for attention over {@code batch} sequences
-   * with {@code heads} heads, allocated in {@code scope}: shape {@code [batch, h, queries, keys]} where
+   * with {@code heads} heads, allocated from {@code scope}: shape {@code [batch, h, queries, keys]} where
    * {@code h} is {@code heads} if the bias varies per head and 1 otherwise. Null when {@link #isEmpty()}.
    *
    * @throws IllegalArgumentException if the mask does not fit these dimensions
    */
-  public Tensor toAdditive(TensorScope scope, int batch, int heads, int queries, int keys) {
+  public Tensor toAdditive(TensorAllocator scope, int batch, int heads, int queries, int keys) {
     if (isEmpty()) {
       return null;
     }
@@ -161,7 +161,9 @@ public final class AttentionMask {
         }
       }
     }
-    return scope.of(m, batch, h, queries, keys);
+    Tensor t = scope.allocate(batch, h, queries, keys);
+    t.copyFrom(m);
+    return t;
   }
 
   @Override

@@ -2,7 +2,9 @@ package dev.attn4j.api.attention;
 
 import dev.attn4j.api.layers.Linear;
 import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorAllocator;
 import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.api.tensor.Workspace;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
 import java.util.Objects;
@@ -94,6 +96,18 @@ public final class MultiHeadAttention {
    */
   public AttentionOutput forward(Backend backend, TensorScope scope, Tensor queries, Tensor context, AttentionMask mask,
       boolean withProbabilities) {
+    try (Workspace scratch = Workspace.open()) {
+      return forward(backend, scope, scratch, queries, context, mask, withProbabilities);
+    }
+  }
+
+  /**
+   * As {@link #forward(Backend, TensorScope, Tensor, Tensor, AttentionMask, boolean)}, with the intermediates
+   * (projections, mask, context) taken from {@code scratch} and given back before returning. The results come from
+   * {@code out}, which may be {@code scratch} itself: they are taken before the intermediates.
+   */
+  public AttentionOutput forward(Backend backend, TensorAllocator out, Workspace scratch, Tensor queries, Tensor context, AttentionMask mask,
+      boolean withProbabilities) {
     checkInput("queries", queries);
     checkInput("context", context);
     if (queries.dim(0) != context.dim(0)) {
@@ -103,30 +117,32 @@ public final class MultiHeadAttention {
     int sq = queries.dim(1);
     int sk = context.dim(1);
     int hs = headSize();
-    try (TensorScope tmp = TensorScope.open()) {
+    Tensor result = out.allocate(batch, sq, hidden);
+    Tensor probs = withProbabilities ? out.allocate(batch, heads, sq, sk) : null;
+    try (Workspace.Frame frame = scratch.frame()) {
       Tensor q;
       Tensor k;
       Tensor v;
       if (qkv != null && queries == context) {
         // One GEMM for all three projections; q, k and v are strided views of its result.
-        Tensor all = qkv.forward(backend, tmp, queries, Activation.IDENTITY).reshape(batch, sq, 3, heads, hs);
+        Tensor all = qkv.forward(backend, scratch, queries, Activation.IDENTITY).reshape(batch, sq, 3, heads, hs);
         q = splitHeads(all.select(2, 0));
         k = splitHeads(all.select(2, 1));
         v = splitHeads(all.select(2, 2));
       } else {
-        q = project(backend, tmp, queries, 0, query);
-        k = project(backend, tmp, context, 1, key);
-        v = project(backend, tmp, context, 2, value);
+        q = project(backend, scratch, queries, 0, query);
+        k = project(backend, scratch, context, 1, key);
+        v = project(backend, scratch, context, 2, value);
       }
-      Tensor additive = mask == null ? null : mask.toAdditive(tmp, batch, heads, sq, sk);
-      Tensor probs = withProbabilities ? scope.allocate(batch, heads, sq, sk) : null;
-      Tensor ctx = tmp.allocate(batch, sq, hidden);
+      Tensor additive = mask == null ? null : mask.toAdditive(scratch, batch, heads, sq, sk);
+      Tensor ctx = scratch.allocate(batch, sq, hidden);
       backend.scaledDotProductAttention(q, k, v, additive, (float) (1 / Math.sqrt(hs)), splitHeads(ctx.reshape(batch, sq, heads, hs)), probs);
-      return new AttentionOutput(output.forward(backend, scope, ctx, Activation.IDENTITY), probs);
+      backend.linear(ctx, output.weight(), output.bias(), Activation.IDENTITY, result);
+      return new AttentionOutput(result, probs);
     }
   }
 
-  private Tensor project(Backend backend, TensorScope tmp, Tensor x, int part, Linear separate) {
+  private Tensor project(Backend backend, TensorAllocator tmp, Tensor x, int part, Linear separate) {
     Linear l = separate != null ? separate
         : new Linear(qkv.weight().slice(0, part * hidden, hidden), qkv.bias() == null ? null : qkv.bias().slice(0, part * hidden, hidden));
     Tensor y = l.forward(backend, tmp, x, Activation.IDENTITY);

@@ -4,7 +4,9 @@ import dev.attn4j.api.attention.AttentionMask;
 import dev.attn4j.api.attention.AttentionOutput;
 import dev.attn4j.api.layers.LayerNorm;
 import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorAllocator;
 import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.api.tensor.Workspace;
 import dev.attn4j.spi.Backend;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,17 +49,18 @@ public record Encoder(List<EncoderLayer> layers, LayerNorm finalNorm) {
     List<Tensor> states = hiddenStates ? new ArrayList<>(List.of(x)) : null;
     List<Tensor> probs = attentions ? new ArrayList<>() : null;
     Tensor current = x;
-    TensorScope previous = null;
-    try {
+    // Intermediates come from one scratch workspace; layer outputs that are not returned alternate between two more
+    // (the output of layer i - 2 is dead once layer i runs). Three arena closes per forward instead of several per layer.
+    try (Workspace scratch = Workspace.open(); Workspace even = Workspace.open(); Workspace odd = Workspace.open()) {
       for (int i = 0; i < layers.size(); i++) {
-        boolean last = i == layers.size() - 1;
-        boolean keep = last || hiddenStates || attentions;
-        TensorScope target = keep ? scope : TensorScope.open();
-        AttentionOutput out = layers.get(i).forward(backend, target, current, mask, attentions);
-        if (previous != null) {
-          previous.close();
+        boolean keep = i == layers.size() - 1 || hiddenStates || attentions;
+        TensorAllocator target = scope;
+        if (!keep) {
+          Workspace w = i % 2 == 0 ? even : odd;
+          w.reset();
+          target = w;
         }
-        previous = keep ? null : target;
+        AttentionOutput out = layers.get(i).forward(backend, target, scratch, current, mask, attentions);
         current = out.output();
         if (states != null) {
           states.add(current);
@@ -65,10 +68,6 @@ public record Encoder(List<EncoderLayer> layers, LayerNorm finalNorm) {
         if (probs != null) {
           probs.add(out.probabilities());
         }
-      }
-    } finally {
-      if (previous != null) {
-        previous.close();
       }
     }
     if (finalNorm != null) {

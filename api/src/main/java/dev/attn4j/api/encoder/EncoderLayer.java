@@ -6,7 +6,9 @@ import dev.attn4j.api.attention.MultiHeadAttention;
 import dev.attn4j.api.layers.LayerNorm;
 import dev.attn4j.api.layers.Linear;
 import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorAllocator;
 import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.api.tensor.Workspace;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
 import java.util.Objects;
@@ -62,41 +64,61 @@ public record EncoderLayer(MultiHeadAttention attention, LayerNorm attentionNorm
 
   /** As {@link #forward(Backend, TensorScope, Tensor, AttentionMask)}, optionally with attention probabilities. */
   public AttentionOutput forward(Backend backend, TensorScope scope, Tensor x, AttentionMask mask, boolean withProbabilities) {
-    try (TensorScope tmp = TensorScope.open()) {
-      return placement == NormPlacement.POST ? postNorm(backend, scope, tmp, x, mask, withProbabilities)
-          : preNorm(backend, scope, tmp, x, mask, withProbabilities);
+    try (Workspace scratch = Workspace.open()) {
+      return forward(backend, scope, scratch, x, mask, withProbabilities);
     }
   }
 
-  private AttentionOutput postNorm(Backend backend, TensorScope scope, TensorScope tmp, Tensor x, AttentionMask mask, boolean probs) {
-    AttentionOutput att = attention.forward(backend, withProbsIn(scope, tmp, probs), x, x, mask, probs);
+  /**
+   * As {@link #forward(Backend, TensorScope, Tensor, AttentionMask, boolean)}, with the intermediates taken from
+   * {@code scratch} and given back before returning; the results come from {@code out}, which may be {@code scratch}
+   * itself only when no probabilities are asked for (the output is taken before the intermediates).
+   */
+  public AttentionOutput forward(Backend backend, TensorAllocator out, Workspace scratch, Tensor x, AttentionMask mask,
+      boolean withProbabilities) {
+    if (out == scratch && withProbabilities) {
+      throw new IllegalArgumentException("attention probabilities cannot be allocated from the scratch workspace");
+    }
+    if (x.rank() != 3 || x.dim(2) != hiddenSize()) {
+      throw new IllegalArgumentException("encoder layer input must be [batch, seq, " + hiddenSize() + "], got " + x.shape());
+    }
+    // The result is taken before the frame opens, so that giving back the intermediates never gives it back too.
+    Tensor result = out.allocate(x.shape());
+    try (Workspace.Frame frame = scratch.frame()) {
+      return placement == NormPlacement.POST ? postNorm(backend, out, scratch, x, mask, withProbabilities, result)
+          : preNorm(backend, out, scratch, x, mask, withProbabilities, result);
+    }
+  }
+
+  private AttentionOutput postNorm(Backend backend, TensorAllocator out, Workspace scratch, Tensor x, AttentionMask mask, boolean probs,
+      Tensor result) {
+    AttentionOutput att = attention.forward(backend, probs ? out : scratch, scratch, x, x, mask, probs);
     Tensor a = att.output();
     backend.addLayerNorm(a, x, attentionNorm.gamma(), attentionNorm.beta(), attentionNorm.eps());
-    Tensor h = intermediate.forward(backend, tmp, a, activation);
-    Tensor out = output.forward(backend, scope, h, Activation.IDENTITY);
-    backend.addLayerNorm(out, a, outputNorm.gamma(), outputNorm.beta(), outputNorm.eps());
-    return new AttentionOutput(out, att.probabilities());
+    Tensor h = intermediate.forward(backend, scratch, a, activation);
+    backend.linear(h, output.weight(), output.bias(), Activation.IDENTITY, result);
+    backend.addLayerNorm(result, a, outputNorm.gamma(), outputNorm.beta(), outputNorm.eps());
+    return new AttentionOutput(result, att.probabilities());
   }
 
-  private AttentionOutput preNorm(Backend backend, TensorScope scope, TensorScope tmp, Tensor x, AttentionMask mask, boolean probs) {
-    Tensor n1 = tmp.copyOf(x);
+  private AttentionOutput preNorm(Backend backend, TensorAllocator out, Workspace scratch, Tensor x, AttentionMask mask, boolean probs,
+      Tensor result) {
+    Tensor n1 = copy(scratch, x);
     backend.layerNorm(n1, attentionNorm.gamma(), attentionNorm.beta(), attentionNorm.eps());
-    AttentionOutput att = attention.forward(backend, withProbsIn(scope, tmp, probs), n1, n1, mask, probs);
+    AttentionOutput att = attention.forward(backend, probs ? out : scratch, scratch, n1, n1, mask, probs);
     Tensor a = att.output();
     backend.add(a, x);
-    Tensor n2 = tmp.copyOf(a);
+    Tensor n2 = copy(scratch, a);
     backend.layerNorm(n2, outputNorm.gamma(), outputNorm.beta(), outputNorm.eps());
-    Tensor h = intermediate.forward(backend, tmp, n2, activation);
-    Tensor out = output.forward(backend, scope, h, Activation.IDENTITY);
-    backend.add(out, a);
-    return new AttentionOutput(out, att.probabilities());
+    Tensor h = intermediate.forward(backend, scratch, n2, activation);
+    backend.linear(h, output.weight(), output.bias(), Activation.IDENTITY, result);
+    backend.add(result, a);
+    return new AttentionOutput(result, att.probabilities());
   }
 
-  /**
-   * The attention output is an intermediate, but its probabilities must outlive this call: when they are
-   * wanted, both go to the caller's scope (the output is small next to them).
-   */
-  private static TensorScope withProbsIn(TensorScope scope, TensorScope tmp, boolean probs) {
-    return probs ? scope : tmp;
+  private static Tensor copy(Workspace scratch, Tensor x) {
+    Tensor t = scratch.allocate(x.shape());
+    t.copyFrom(x);
+    return t;
   }
 }

@@ -2,6 +2,7 @@ package dev.attn4j.api.layers;
 
 import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorAllocator;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
@@ -38,8 +39,8 @@ public record Linear(Tensor weight, Tensor bias) {
     return weight.dim(1);
   }
 
-  /** {@code act(x W^T + b)} for {@code x [..., in]}, allocated in {@code scope}. */
-  public Tensor forward(Backend backend, TensorScope scope, Tensor x, Activation activation) {
+  /** {@code act(x W^T + b)} for {@code x [..., in]}, allocated from {@code scope} (a {@link TensorScope} or a workspace). */
+  public Tensor forward(Backend backend, TensorAllocator scope, Tensor x, Activation activation) {
     if (x.rank() < 1 || x.dim(-1) != inFeatures()) {
       throw new IllegalArgumentException("linear layer [" + outFeatures() + ", " + inFeatures() + "] cannot take input " + x.shape());
     }

@@ -17,7 +17,7 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Stability: stable since 0.1.
  */
-public final class TensorScope implements AutoCloseable {
+public final class TensorScope implements TensorAllocator, AutoCloseable {
   /** Alignment of every allocation: a cache line, and the widest SIMD load. */
   public static final long ALIGNMENT = 64;
 
@@ -33,6 +33,7 @@ public final class TensorScope implements AutoCloseable {
   }
 
   /** A zero-filled tensor of the given shape. */
+  @Override
   public Tensor allocate(Shape shape) {
     checkOpen();
     MemorySegment segment = arena.allocate(Math.max(1, shape.size()) * Float.BYTES, ALIGNMENT);
@@ -40,6 +41,7 @@ public final class TensorScope implements AutoCloseable {
   }
 
   /** A zero-filled tensor with the given dimensions. */
+  @Override
   public Tensor allocate(int... dims) {
     return allocate(Shape.of(dims));
   }

@@ -1,9 +1,13 @@
 package dev.attn4j.backend.java;
 
+import dev.attn4j.backend.java.kernels.FusedAttention;
 import dev.attn4j.backend.java.kernels.Gemm;
 import dev.attn4j.backend.java.kernels.KernelProvider;
 import dev.attn4j.backend.java.kernels.WorkerPool;
+import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.Workspace;
+import dev.attn4j.backend.java.scratch.ScratchPool;
 import dev.attn4j.internal.reference.ReferenceKernels;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
@@ -38,6 +42,7 @@ public class JavaBackend implements Backend {
   private final String name;
   private final KernelProvider kernels;
   private final WorkerPool pool;
+  private final ScratchPool scratch = new ScratchPool();
   private volatile boolean closed;
 
   /** A Java backend with these options. */
@@ -211,16 +216,63 @@ public class JavaBackend implements Backend {
     });
   }
 
+  /**
+   * How many workers the row kernels (add, bias, activation, softmax, layer norm) may use; all of them by default. A
+   * subclass whose native library keeps its own threads busy-waiting between calls returns 1, so the row kernels run
+   * on the calling thread instead of competing with those threads for the cores.
+   */
+  protected int rowKernelThreads() {
+    return pool.threads();
+  }
+
   /** Runs {@code row} over every row of {@code x}, split across the workers when the tensor is large. */
   private void forRows(Tensor x, ReferenceKernels.RowVisitor row) {
     long rows = x.rows();
-    int parts = x.size() < PARALLEL_ELEMENTS ? 1 : (int) Math.min(pool.threads(), rows);
+    int parts = x.size() < PARALLEL_ELEMENTS ? 1 : (int) Math.min(rowKernelThreads(), rows);
     pool.run(parts, part -> ReferenceKernels.forRows(x, rows * part / parts, rows * (part + 1) / parts, row));
+  }
+
+  /**
+   * Attention fused row by row over all heads at once ({@link FusedAttention}: no scores tensor, no per-head GEMM
+   * calls); layouts it cannot take run as GEMM, softmax, GEMM with the scores in reused scratch memory.
+   */
+  @Override
+  public void scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, float scale, Tensor out, Tensor probs) {
+    checkOpen();
+    KernelChecks.attention(q, k, v, mask, scale, out, probs);
+    if (FusedAttention.run(q, k, v, mask, scale, out, probs, kernels, pool)) {
+      return;
+    }
+    Workspace ws = probs == null ? scratch.borrow() : null;
+    try {
+      Tensor scores = probs != null ? probs : ws.allocate(q.shape().sub(0, q.rank() - 1).concat(Shape.of(k.dim(-2))));
+      gemm(1f, q, Transpose.NONE, k, Transpose.TRANSPOSE, 0f, scores);
+      softmax(scores, scale, mask);
+      gemm(1f, scores, Transpose.NONE, v, Transpose.NONE, 0f, out);
+    } finally {
+      if (ws != null) {
+        scratch.giveBack(ws);
+      }
+    }
+  }
+
+  /**
+   * Scratch memory for a kernel's temporaries, reused across calls (a scope per call would cost a shared-arena close
+   * each time). Give it back with {@link #giveBackScratch} in a {@code finally}.
+   */
+  protected final Workspace borrowScratch() {
+    return scratch.borrow();
+  }
+
+  /** Returns scratch memory taken with {@link #borrowScratch()}. */
+  protected final void giveBackScratch(Workspace workspace) {
+    scratch.giveBack(workspace);
   }
 
   @Override
   public void close() {
     closed = true;
     pool.close();
+    scratch.close();
   }
 }

@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code cblas_sgemm}/{@code cblas_sgemm_batch}; softmax, layer norm, activations and masks are backend-java's.
  * A GEMM whose strides BLAS cannot express (e.g. a broadcast row) also runs on the Java kernels.
  *
- * <p>Threads: {@link #threads()} is both OpenBLAS's thread count for this backend's calls and the size of
- * the inherited Java worker pool. OpenBLAS has one process-wide thread count; this backend sets it before
- * its calls and holds it for their duration, so several backends with different counts stay correct but
- * wait for one another. Thread-safe: any number of Java threads may call concurrently (on disjoint
- * outputs); OpenBLAS serializes them on its own thread pool where it needs to.
+ * <p>Threads: {@link #threads()} is the size of the inherited Java worker pool, and those workers are the only
+ * compute threads: OpenBLAS runs at one thread per call, and a product is split into blocks (or batch entries)
+ * over the workers. OpenBLAS's own pool would keep spinning after each call and compete for the cores with the
+ * Java row kernels that follow. Thread-safe: any number of Java threads may call concurrently (on disjoint
+ * outputs).
  *
  * <p>Stability: stable since 0.1 for use through {@link dev.attn4j.spi.Backend}.
  */

@@ -65,15 +65,35 @@ class OpenBlasBackendTest {
     }
   }
 
+  /** OpenBLAS's own pool stays at one thread: a 2-thread backend splits the product over its Java workers instead. */
   @Test
-  void threadCountIsAppliedPerCall() {
+  void openBlasRunsAtOneThreadUnderTheJavaWorkers() {
     try (OpenBlasBackend one = TestBlas.open(1); OpenBlasBackend two = TestBlas.open(2); TensorScope s = TensorScope.open()) {
-      Tensor a = s.of(Data.uniform(1, 64 * 64), 64, 64);
-      Tensor c = s.allocate(64, 64);
-      one.gemm(1f, a, Transpose.NONE, a, Transpose.NONE, 0f, c);
+      Tensor a = s.of(Data.uniform(1, 96 * 80), 96, 80);
+      Tensor w = s.of(Data.uniform(2, 80 * 112), 112, 80);
+      Tensor c1 = s.allocate(96, 112);
+      Tensor c2 = s.allocate(96, 112);
+      one.gemm(1f, a, Transpose.NONE, w, Transpose.TRANSPOSE, 0f, c1);
       assertEquals(1, blas().nativeThreads());
-      two.gemm(1f, a, Transpose.NONE, a, Transpose.NONE, 0f, c);
-      assertEquals(2, blas().nativeThreads());
+      two.gemm(1f, a, Transpose.NONE, w, Transpose.TRANSPOSE, 0f, c2);
+      assertEquals(1, blas().nativeThreads());
+      float[] x = c1.toArray();
+      float[] y = c2.toArray();
+      for (int i = 0; i < x.length; i++) {
+        assertEquals(x[i], y[i], 1e-5f * (1 + Math.abs(x[i])), "element " + i);
+      }
+      // Split along M as well (more rows than columns), with a transposed A.
+      Tensor at = s.of(Data.uniform(3, 80 * 300), 80, 300);
+      Tensor small = s.of(Data.uniform(4, 80 * 40), 80, 40);
+      Tensor d1 = s.allocate(300, 40);
+      Tensor d2 = s.allocate(300, 40);
+      one.gemm(1f, at, Transpose.TRANSPOSE, small, Transpose.NONE, 0f, d1);
+      two.gemm(1f, at, Transpose.TRANSPOSE, small, Transpose.NONE, 0f, d2);
+      float[] p = d1.toArray();
+      float[] r = d2.toArray();
+      for (int i = 0; i < p.length; i++) {
+        assertEquals(p[i], r[i], 1e-5f * (1 + Math.abs(p[i])), "element " + i);
+      }
     }
   }
 

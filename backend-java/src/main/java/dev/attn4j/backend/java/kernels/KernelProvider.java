@@ -92,8 +92,33 @@ public abstract class KernelProvider {
   /** Softmax of {@code scale * x + mask} in place; {@code mask} may be null. All {@code -inf} gives zeros. */
   public abstract void softmaxRow(MemorySegment x, long xo, int n, float scale, MemorySegment mask, long mo);
 
+  /**
+   * Softmax of {@code scale * x + mask} in place over {@code x[0..n)}, a heap row (attention's scores); {@code mask}
+   * (a unit-stride row at element {@code mo}) may be null. All {@code -inf} gives zeros. A separate entry point from
+   * {@link #softmaxRow} because one method fed both heap and native segments was measured 6x slower once compiled.
+   */
+  public abstract void softmaxScores(float[] x, int n, float scale, MemorySegment mask, long mo);
+
   /** Layer normalization in place. */
   public abstract void layerNormRow(MemorySegment x, long xo, int n, MemorySegment g, long go, MemorySegment b, long bo, float eps);
+
+  /**
+   * A vector times a row-major matrix: {@code out[oo + j] = sum_t a[ao + t] * b[bo + t * ldb + j]} for {@code j < n},
+   * {@code t < len}, with fused multiply-adds in an order fixed by the provider and {@code n} (never by threads).
+   * Attention's scores ({@code q K^T}) and context ({@code p V}) rows.
+   */
+  public abstract void vecMat(float[] a, int ao, int len, float[] b, int bo, int ldb, int n, float[] out, int oo);
+
+  /** {@link #vecMat} for columns {@code [from, n)} one at a time; the providers' tail. */
+  static void vecMatScalar(float[] a, int ao, int len, float[] b, int bo, int ldb, int from, int n, float[] out, int oo) {
+    for (int j = from; j < n; j++) {
+      float s = 0;
+      for (int t = 0; t < len; t++) {
+        s = Math.fma(a[ao + t], b[bo + t * ldb + j], s);
+      }
+      out[oo + j] = s;
+    }
+  }
 
   /** Scalar tile write-back for any layout: {@code C = alpha * tile + beta * C} for {@code rows x cols}. */
   static void storeTileScalar(float[] tile, int nr, MemorySegment c, long cOff, long cRs, long cCs, int rows, int cols, float alpha, float beta) {

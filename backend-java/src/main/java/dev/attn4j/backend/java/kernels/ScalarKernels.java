@@ -76,6 +76,16 @@ final class ScalarKernels extends KernelProvider {
   }
 
   @Override
+  public void vecMat(float[] a, int ao, int len, float[] b, int bo, int ldb, int n, float[] out, int oo) {
+    vecMatScalar(a, ao, len, b, bo, ldb, 0, n, out, oo);
+  }
+
+  @Override
+  public void softmaxScores(float[] x, int n, float scale, MemorySegment mask, long mo) {
+    ReferenceKernels.softmaxRow(MemorySegment.ofArray(x), 0, 1, n, scale, mask, mo, 1);
+  }
+
+  @Override
   public void layerNormRow(MemorySegment x, long xo, int n, MemorySegment g, long go, MemorySegment b, long bo, float eps) {
     ReferenceKernels.layerNormRow(x, xo, 1, n, g, go, 1, b, bo, 1, eps);
   }

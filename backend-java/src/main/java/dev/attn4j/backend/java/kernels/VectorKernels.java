@@ -232,6 +232,112 @@ final class VectorKernels extends KernelProvider {
   }
 
   @Override
+  public void vecMat(float[] a, int ao, int len, float[] b, int bo, int ldb, int n, float[] out, int oo) {
+    int j = 0;
+    for (; j <= n - 4 * L; j += 4 * L) {
+      vecMat4(a, ao, len, b, bo + j, ldb, out, oo + j);
+    }
+    for (; j <= n - L; j += L) {
+      vecMat1(a, ao, len, b, bo + j, ldb, out, oo + j);
+    }
+    vecMatScalar(a, ao, len, b, bo, ldb, j, n, out, oo);
+  }
+
+  /** Four vectors of columns, accumulated in registers over all of {@code t}. */
+  private static void vecMat4(float[] a, int ao, int len, float[] b, int bo, int ldb, float[] out, int oo) {
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = FloatVector.zero(S);
+    FloatVector c2 = FloatVector.zero(S);
+    FloatVector c3 = FloatVector.zero(S);
+    for (int t = 0; t < len; t++) {
+      FloatVector av = FloatVector.broadcast(S, a[ao + t]);
+      int r = bo + t * ldb;
+      c0 = av.fma(FloatVector.fromArray(S, b, r), c0);
+      c1 = av.fma(FloatVector.fromArray(S, b, r + L), c1);
+      c2 = av.fma(FloatVector.fromArray(S, b, r + 2 * L), c2);
+      c3 = av.fma(FloatVector.fromArray(S, b, r + 3 * L), c3);
+    }
+    c0.intoArray(out, oo);
+    c1.intoArray(out, oo + L);
+    c2.intoArray(out, oo + 2 * L);
+    c3.intoArray(out, oo + 3 * L);
+  }
+
+  /**
+   * One vector of columns. Even and odd {@code t} go to two accumulators added at the end: two independent FMA chains
+   * instead of one, as attention's context row ({@code p V}, few columns, many {@code t}) is latency-bound otherwise.
+   */
+  private static void vecMat1(float[] a, int ao, int len, float[] b, int bo, int ldb, float[] out, int oo) {
+    FloatVector even = FloatVector.zero(S);
+    FloatVector odd = FloatVector.zero(S);
+    int t = 0;
+    for (; t + 1 < len; t += 2) {
+      even = FloatVector.broadcast(S, a[ao + t]).fma(FloatVector.fromArray(S, b, bo + t * ldb), even);
+      odd = FloatVector.broadcast(S, a[ao + t + 1]).fma(FloatVector.fromArray(S, b, bo + (t + 1) * ldb), odd);
+    }
+    if (t < len) {
+      even = FloatVector.broadcast(S, a[ao + t]).fma(FloatVector.fromArray(S, b, bo + t * ldb), even);
+    }
+    even.add(odd).intoArray(out, oo);
+  }
+
+  @Override
+  public void softmaxScores(float[] x, int n, float scale, MemorySegment mask, long mo) {
+    float max = scaleMaskMax(x, n, scale, mask, mo * Float.BYTES);
+    if (max == Float.NEGATIVE_INFINITY) {
+      java.util.Arrays.fill(x, 0, n, 0f);
+      return;
+    }
+    float inv = 1f / expSum(x, n, max);
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      FloatVector.fromArray(S, x, i).mul(inv).intoArray(x, i);
+    }
+    for (; i < n; i++) {
+      x[i] *= inv;
+    }
+  }
+
+  /** {@code x = scale * x + mask} in place; returns the maximum (NaN-propagating like the lanes' MAX). */
+  private static float scaleMaskMax(float[] x, int n, float scale, MemorySegment mask, long mb) {
+    FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      FloatVector v = FloatVector.fromArray(S, x, i).mul(scale);
+      if (mask != null) {
+        v = v.add(FloatVector.fromMemorySegment(S, mask, mb + (long) i * Float.BYTES, LE));
+      }
+      v.intoArray(x, i);
+      vmax = vmax.lanewise(VectorOperators.MAX, v);
+    }
+    float max = vmax.reduceLanes(VectorOperators.MAX);
+    for (; i < n; i++) {
+      float v = x[i] * scale + (mask == null ? 0f : mask.getAtIndex(Layouts.F32, mb / Float.BYTES + i));
+      x[i] = v;
+      max = Float.isNaN(v) || Float.isNaN(max) ? Float.NaN : Math.max(max, v);
+    }
+    return max;
+  }
+
+  /** {@code x = exp(x - max)} in place; returns the sum, in a fixed order. */
+  private static float expSum(float[] x, int n, float max) {
+    FloatVector vsum = FloatVector.zero(S);
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, i).sub(max));
+      vsum = vsum.add(e);
+      e.intoArray(x, i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = S.indexInRange(i, n);
+      FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, i, m).sub(max));
+      vsum = vsum.add(e, m);
+      e.intoArray(x, i, m);
+    }
+    return VectorMath.sum(vsum);
+  }
+
+  @Override
   public void layerNormRow(MemorySegment x, long xo, int n, MemorySegment g, long go, MemorySegment b, long bo, float eps) {
     // Three small methods rather than one: as a single method C1 ran out of virtual registers compiling it,
     // HotSpot never promoted it to C2, and every vector op stayed an allocated object (0.1-1 ms per call

@@ -10,9 +10,9 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
- * Runs a validated {@link GemmProblem} through {@code cblas_sgemm}. A batch of small products (attention's
- * per-head GEMMs) is spread over the backend's Java workers, each calling {@code cblas_sgemm} with OpenBLAS
- * at one thread; a batch of large products runs entry by entry with OpenBLAS's own threads.
+ * Runs a validated {@link GemmProblem} through {@code cblas_sgemm}, with OpenBLAS at one thread and the work
+ * spread over the backend's Java workers: a batch (attention's per-head products) entry by entry, a single large
+ * product in blocks of rows or columns. The backend so uses exactly its requested number of threads.
  *
  * <p>{@code cblas_sgemm_batch} is bound but used only when {@value #BATCH_PROPERTY} is {@code true}: in the
  * {@code org.bytedeco:openblas:0.3.31-1.5.13} build it (and {@code cblas_sgemm_batch_strided}) crashes with
@@ -21,8 +21,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class CblasGemm {
   /** System property: {@code true} lets a batch go through {@code cblas_sgemm_batch} when the library exports it. */
   public static final String BATCH_PROPERTY = "attn4j.openblas.batch";
-  /** Multiply-adds per entry below which a batch is split over Java threads rather than OpenBLAS threads. */
-  private static final long SMALL_ENTRY = 1L << 21;
+  /** Multiply-adds from which a single product is split into blocks over the Java workers. */
+  private static final long SPLIT_PRODUCT = 1L << 18;
+  /** Blocks start on multiples of this many rows or columns, so OpenBLAS's register tiles stay whole. */
+  private static final int BLOCK_ALIGN = 16;
 
   /** Runs parts {@code 0..parts-1} of a task in parallel and waits (the backend's worker pool). */
   @FunctionalInterface
@@ -52,31 +54,53 @@ public final class CblasGemm {
     }
     checkBounds(p, layout);
     int batch = p.batch();
-    if (batch == 1) {
-      blas.withThreads(threads, () -> single(p, layout, alpha, beta, 0));
-    } else if (useBatchApi) {
+    if (useBatchApi && batch > 1) {
       blas.withThreads(threads, () -> batched(p, layout, alpha, beta));
-    } else if (threads > 1 && (long) p.m() * p.n() * p.k() < SMALL_ENTRY) {
-      int parts = Math.min(threads, batch);
+      return true;
+    }
+    // OpenBLAS always runs at one thread and the backend's Java workers split the work: one set of compute
+    // threads per backend. OpenBLAS's own pool would spin for a while after each call and compete for the
+    // cores with the Java row kernels that run next (measured: 2-5x slower layer norms on 2 cores).
+    if (batch == 1 && threads > 1 && (long) p.m() * p.n() * p.k() >= SPLIT_PRODUCT) {
+      boolean alongN = p.n() >= p.m();
+      int extent = alongN ? p.n() : p.m();
+      int parts = Math.min(threads, Math.max(1, extent / BLOCK_ALIGN));
       blas.withThreads(1, () -> parallel.run(parts, part -> {
-        for (int i = batch * part / parts; i < batch * (part + 1) / parts; i++) {
-          single(p, layout, alpha, beta, i);
+        int from = blockStart(extent, parts, part);
+        int to = blockStart(extent, parts, part + 1);
+        if (alongN) {
+          single(p, layout, alpha, beta, 0, 0, p.m(), from, to);
+        } else {
+          single(p, layout, alpha, beta, 0, from, to, 0, p.n());
         }
       }));
-    } else {
-      blas.withThreads(threads, () -> {
-        for (int i = 0; i < batch; i++) {
-          single(p, layout, alpha, beta, i);
-        }
-      });
+      return true;
     }
+    int parts = Math.min(threads, batch);
+    blas.withThreads(1, () -> parallel.run(parts, part -> {
+      for (int i = batch * part / parts; i < batch * (part + 1) / parts; i++) {
+        single(p, layout, alpha, beta, i, 0, p.m(), 0, p.n());
+      }
+    }));
     return true;
   }
 
-  private void single(GemmProblem p, CblasLayout l, float alpha, float beta, int i) {
+  /** Start of block {@code part} of {@code parts} over {@code extent}, on a multiple of {@link #BLOCK_ALIGN}. */
+  private static int blockStart(int extent, int parts, int part) {
+    if (part == parts) {
+      return extent;
+    }
+    return (int) ((long) extent * part / parts / BLOCK_ALIGN * BLOCK_ALIGN);
+  }
+
+  /** Rows {@code [m0, m1)} and columns {@code [n0, n1)} of product {@code i}; the leading dimensions stay the operands'. */
+  private void single(GemmProblem p, CblasLayout l, float alpha, float beta, int i, int m0, int m1, int n0, int n1) {
+    long aOff = p.aOffset(i) + m0 * p.aRowStride();
+    long bOff = p.bOffset(i) + n0 * p.bColStride();
+    long cOff = p.cOffset(i) + m0 * p.cRowStride() + n0 * p.cColStride();
     try {
-      blas.sgemm.invokeExact(l.order(), l.transA(), l.transB(), p.m(), p.n(), p.k(), alpha, at(p.a(), p.aOffset(i)), l.lda(),
-          at(p.b(), p.bOffset(i)), l.ldb(), beta, at(p.c(), p.cOffset(i)), l.ldc());
+      blas.sgemm.invokeExact(l.order(), l.transA(), l.transB(), m1 - m0, n1 - n0, p.k(), alpha, at(p.a(), aOff), l.lda(),
+          at(p.b(), bOff), l.ldb(), beta, at(p.c(), cOff), l.ldc());
     } catch (Throwable t) {
       throw OpenBlas.rethrow(t);
     }

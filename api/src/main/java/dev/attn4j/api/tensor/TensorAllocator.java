@@ -1,0 +1,19 @@
+package dev.attn4j.api.tensor;
+
+/**
+ * Where a layer puts the tensors it returns: a {@link TensorScope} (owned, zero-filled memory that lives until the
+ * scope closes) or a {@link Workspace} (reused scratch memory for intermediates).
+ *
+ * <p>Thread-safety is the implementation's: {@link TensorScope} is thread-safe, {@link Workspace} is not.
+ *
+ * <p>Stability: stable since 0.2.
+ */
+public interface TensorAllocator {
+  /** A new tensor of {@code shape}, densely laid out in row-major order. */
+  Tensor allocate(Shape shape);
+
+  /** A new tensor with the given dimensions. */
+  default Tensor allocate(int... dims) {
+    return allocate(Shape.of(dims));
+  }
+}
