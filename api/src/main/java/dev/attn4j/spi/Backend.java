@@ -107,6 +107,27 @@ public interface Backend extends AutoCloseable {
   }
 
   /**
+   * Prepares a layer weight {@code [out, in]} for many {@link #linear(Tensor, Tensor, PreparedWeight, Tensor, Activation,
+   * Tensor)} calls, or returns null when this backend has nothing to prepare (the default). The prepared copy does not
+   * see later writes to {@code weight}: callers prepare only weights that no longer change (a loaded model's).
+   */
+  default PreparedWeight prepareWeight(Tensor weight) {
+    if (weight.rank() != 2) {
+      throw new IllegalArgumentException("prepareWeight: weight must be [out, in], got " + weight.shape());
+    }
+    weight.checkAlive();
+    return null;
+  }
+
+  /**
+   * {@link #linear(Tensor, Tensor, Tensor, Activation, Tensor)} with {@code prepared}, this backend's
+   * {@link #prepareWeight} of {@code weight} (or null). The default ignores {@code prepared}.
+   */
+  default void linear(Tensor x, Tensor weight, PreparedWeight prepared, Tensor bias, Activation activation, Tensor out) {
+    linear(x, weight, bias, activation, out);
+  }
+
+  /**
    * Scaled dot-product attention over the batch axes {@code [...]}:
    * {@code P = softmax(scale * Q K^T + mask)}, {@code out = P V}, with {@code q [..., Sq, D]},
    * {@code k [..., Sk, D]}, {@code v [..., Sk, Dv]}, {@code out [..., Sq, Dv]}. {@code Sq} and {@code Sk} may

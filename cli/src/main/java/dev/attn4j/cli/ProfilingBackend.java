@@ -4,6 +4,7 @@ import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.Capability;
+import dev.attn4j.spi.PreparedWeight;
 import dev.attn4j.spi.Transpose;
 import java.util.Map;
 import java.util.Set;
@@ -110,6 +111,18 @@ final class ProfilingBackend implements Backend {
   public void linear(Tensor x, Tensor weight, Tensor bias, Activation activation, Tensor out) {
     long t0 = System.nanoTime();
     d.linear(x, weight, bias, activation, out);
+    add("linear " + activation + " [" + weight.dim(0) + "x" + weight.dim(1) + "]", t0);
+  }
+
+  @Override
+  public PreparedWeight prepareWeight(Tensor weight) {
+    return d.prepareWeight(weight);
+  }
+
+  @Override
+  public void linear(Tensor x, Tensor weight, PreparedWeight prepared, Tensor bias, Activation activation, Tensor out) {
+    long t0 = System.nanoTime();
+    d.linear(x, weight, prepared, bias, activation, out);
     add("linear " + activation + " [" + weight.dim(0) + "x" + weight.dim(1) + "]", t0);
   }
 

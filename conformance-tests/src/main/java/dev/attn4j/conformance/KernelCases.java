@@ -11,6 +11,7 @@ import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
+import dev.attn4j.spi.PreparedWeight;
 import dev.attn4j.spi.Transpose;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +51,8 @@ final class KernelCases {
     rows.addAll(layerNorm().toList());
     rows.add(dynamicTest("ADD_BIAS and ADD", this::biasAddAndResidualAdd));
     rows.add(dynamicTest("LINEAR with bias and GELU", this::linearWithBiasAndGelu));
+    rows.add(dynamicTest("LINEAR with a prepared weight, 2x37x600 -> 70, GELU", () -> preparedLinear(2, 37, 600, 70, Activation.GELU)));
+    rows.add(dynamicTest("LINEAR with a prepared weight, 1x5x24 -> 1", () -> preparedLinear(1, 5, 24, 1, Activation.IDENTITY)));
     List<DynamicNode> attention = new ArrayList<>(attention().toList());
     attention.add(dynamicTest("ATTENTION without probabilities, cross lengths", this::attentionWithoutProbabilitiesAndCrossLengths));
     return List.of(dynamicContainer("gemm", gemm), dynamicContainer("rows", rows), dynamicContainer("attention", attention));
@@ -410,6 +413,34 @@ final class KernelCases {
         ref[i] = Oracle.gelu(pre[i] + b[i % out]);
       }
       Budget.check("linear+gelu", ref, y.toArray(), i -> tol.linearGelu(in, mag[i], b[i % out], pre[i] + b[i % out]));
+    }
+  }
+
+  /**
+   * {@code prepareWeight} once, then {@code linear} with it on two different inputs: both against the oracle, and
+   * the second input's result equal to the unprepared call's within budget.
+   */
+  private void preparedLinear(int batch, int rows, int in, int out, Activation act) {
+    float[] w = Data.uniform(61, out * in);
+    float[] b = Data.uniform(62, out);
+    double[] wt = Oracle.transpose(Oracle.toDouble(w), out, in);
+    double[] wtAbs = Oracle.abs(wt);
+    try (TensorScope s = TensorScope.open()) {
+      Tensor weight = s.of(w, out, in);
+      Tensor bias = s.of(b, out);
+      PreparedWeight prepared = backend.prepareWeight(weight);
+      for (long seed : new long[] {63, 64}) {
+        float[] x = Data.uniform(seed, batch * rows * in);
+        Tensor y = s.of(Data.nans(batch * rows * out), batch, rows, out);
+        backend.linear(s.of(x, batch, rows, in), weight, prepared, bias, act, y);
+        double[] pre = Oracle.matmul(Oracle.toDouble(x), wt, batch * rows, out, in);
+        double[] mag = Oracle.matmul(Oracle.abs(Oracle.toDouble(x)), wtAbs, batch * rows, out, in);
+        double[] ref = new double[pre.length];
+        for (int i = 0; i < pre.length; i++) {
+          ref[i] = act == Activation.GELU ? Oracle.gelu(pre[i] + b[i % out]) : pre[i] + b[i % out];
+        }
+        Budget.check("prepared linear", ref, y.toArray(), i -> tol.linearGelu(in, mag[i], b[i % out], pre[i] + b[i % out]));
+      }
     }
   }
 

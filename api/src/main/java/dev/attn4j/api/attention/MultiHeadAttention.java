@@ -137,15 +137,21 @@ public final class MultiHeadAttention {
       Tensor additive = mask == null ? null : mask.toAdditive(scratch, batch, heads, sq, sk);
       Tensor ctx = scratch.allocate(batch, sq, hidden);
       backend.scaledDotProductAttention(q, k, v, additive, (float) (1 / Math.sqrt(hs)), splitHeads(ctx.reshape(batch, sq, heads, hs)), probs);
-      backend.linear(ctx, output.weight(), output.bias(), Activation.IDENTITY, result);
+      output.forward(backend, ctx, Activation.IDENTITY, result);
       return new AttentionOutput(result, probs);
     }
   }
 
   private Tensor project(Backend backend, TensorAllocator tmp, Tensor x, int part, Linear separate) {
-    Linear l = separate != null ? separate
-        : new Linear(qkv.weight().slice(0, part * hidden, hidden), qkv.bias() == null ? null : qkv.bias().slice(0, part * hidden, hidden));
-    Tensor y = l.forward(backend, tmp, x, Activation.IDENTITY);
+    Tensor y;
+    if (separate != null) {
+      y = separate.forward(backend, tmp, x, Activation.IDENTITY);
+    } else {
+      // A slice of the fused weight is a new view each call: run it unprepared rather than prepare a copy per call.
+      y = tmp.allocate(x.dim(0), x.dim(1), hidden);
+      backend.linear(x, qkv.weight().slice(0, part * hidden, hidden), qkv.bias() == null ? null : qkv.bias().slice(0, part * hidden, hidden),
+          Activation.IDENTITY, y);
+    }
     return splitHeads(y.reshape(x.dim(0), x.dim(1), heads, headSize()));
   }
 

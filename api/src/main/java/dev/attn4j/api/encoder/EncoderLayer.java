@@ -96,7 +96,7 @@ public record EncoderLayer(MultiHeadAttention attention, LayerNorm attentionNorm
     Tensor a = att.output();
     backend.addLayerNorm(a, x, attentionNorm.gamma(), attentionNorm.beta(), attentionNorm.eps());
     Tensor h = intermediate.forward(backend, scratch, a, activation);
-    backend.linear(h, output.weight(), output.bias(), Activation.IDENTITY, result);
+    output.forward(backend, h, Activation.IDENTITY, result);
     backend.addLayerNorm(result, a, outputNorm.gamma(), outputNorm.beta(), outputNorm.eps());
     return new AttentionOutput(result, att.probabilities());
   }
@@ -111,7 +111,7 @@ public record EncoderLayer(MultiHeadAttention attention, LayerNorm attentionNorm
     Tensor n2 = copy(scratch, a);
     backend.layerNorm(n2, outputNorm.gamma(), outputNorm.beta(), outputNorm.eps());
     Tensor h = intermediate.forward(backend, scratch, n2, activation);
-    backend.linear(h, output.weight(), output.bias(), Activation.IDENTITY, result);
+    output.forward(backend, h, Activation.IDENTITY, result);
     backend.add(result, a);
     return new AttentionOutput(result, att.probabilities());
   }

@@ -4,6 +4,7 @@ import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorAllocator;
 import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.internal.prepared.PreparedWeights;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
 import java.util.Objects;
@@ -11,7 +12,9 @@ import java.util.Objects;
 /**
  * The weights of a fully connected layer in Hugging Face's convention, {@code y = x W^T + b}: {@code weight}
  * is {@code [out, in]}, {@code bias} is {@code [out]} or null. Immutable; the tensors belong to whoever
- * allocated them and must outlive this value. Thread-safe for concurrent forwards.
+ * allocated them and must outlive this value, and the weight must not change once used: on its first forward on a
+ * backend, the backend may keep a prepared copy of it ({@link Backend#prepareWeight}, e.g. packed for its GEMM), reused
+ * by every later forward on that backend. Thread-safe for concurrent forwards.
  *
  * <p>Stability: stable since 0.1.
  *
@@ -46,7 +49,12 @@ public record Linear(Tensor weight, Tensor bias) {
     }
     Tensor in = x.rank() == 1 ? x.reshape(1, x.dim(0)) : x;
     Tensor out = scope.allocate(in.shape().sub(0, in.rank() - 1).concat(Shape.of(outFeatures())));
-    backend.linear(in, weight, bias, activation, out);
+    forward(backend, in, activation, out);
     return x.rank() == 1 ? out.reshape(outFeatures()) : out;
+  }
+
+  /** {@code out = act(x W^T + b)} into a given {@code out [..., out]}, with the backend's prepared weight. */
+  public void forward(Backend backend, Tensor x, Activation activation, Tensor out) {
+    backend.linear(x, weight, PreparedWeights.of(backend, weight), bias, activation, out);
   }
 }

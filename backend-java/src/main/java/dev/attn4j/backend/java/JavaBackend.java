@@ -3,6 +3,7 @@ package dev.attn4j.backend.java;
 import dev.attn4j.backend.java.kernels.FusedAttention;
 import dev.attn4j.backend.java.kernels.Gemm;
 import dev.attn4j.backend.java.kernels.KernelProvider;
+import dev.attn4j.backend.java.kernels.PackedWeight;
 import dev.attn4j.backend.java.kernels.WorkerPool;
 import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
@@ -15,6 +16,7 @@ import dev.attn4j.spi.BackendOptions;
 import dev.attn4j.spi.Capability;
 import dev.attn4j.spi.GemmProblem;
 import dev.attn4j.spi.KernelChecks;
+import dev.attn4j.spi.PreparedWeight;
 import dev.attn4j.spi.Transpose;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
@@ -145,6 +147,35 @@ public class JavaBackend implements Backend {
     KernelChecks.linear(x, weight, bias, activation, out);
     gemm(1f, x, Transpose.NONE, weight, Transpose.TRANSPOSE, 0f, out);
     // Bias and activation in one pass over the output while each row is in cache.
+    biasActivate(out, bias, activation);
+  }
+
+  /**
+   * Packs the weight into the Java GEMM's panel layout once, so that linear layers skip packing B on every call
+   * (15-25% of a linear at 128 tokens, where the transposed weight makes packing a gather). Subclasses whose GEMM is
+   * native return null through {@link #packsWeights()}.
+   */
+  @Override
+  public PreparedWeight prepareWeight(Tensor weight) {
+    checkOpen();
+    Backend.super.prepareWeight(weight);
+    return packsWeights() ? Gemm.pack(weight, kernels) : null;
+  }
+
+  /** Whether {@link #prepareWeight} packs for the Java GEMM; false in subclasses that run GEMM elsewhere. */
+  protected boolean packsWeights() {
+    return true;
+  }
+
+  @Override
+  public void linear(Tensor x, Tensor weight, PreparedWeight prepared, Tensor bias, Activation activation, Tensor out) {
+    if (!(prepared instanceof PackedWeight packed) || !packsWeights() || !packed.fits(weight.dim(0), weight.dim(1), kernels.nr())) {
+      linear(x, weight, bias, activation, out);
+      return;
+    }
+    checkOpen();
+    KernelChecks.linear(x, weight, bias, activation, out);
+    Gemm.run(GemmProblem.of(x, Transpose.NONE, weight, Transpose.TRANSPOSE, out), packed, 1f, 0f, kernels, pool);
     biasActivate(out, bias, activation);
   }
 

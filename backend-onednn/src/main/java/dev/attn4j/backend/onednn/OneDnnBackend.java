@@ -109,6 +109,12 @@ public final class OneDnnBackend extends JavaBackend {
     return precision;
   }
 
+  /** Linear layers multiply in oneDNN, which takes the weight as it is: nothing to pack for the Java GEMM. */
+  @Override
+  protected boolean packsWeights() {
+    return false;
+  }
+
   @Override
   public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
     checkOpen();

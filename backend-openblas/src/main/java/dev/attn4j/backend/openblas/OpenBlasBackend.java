@@ -39,6 +39,12 @@ public final class OpenBlasBackend extends JavaBackend {
     return "openblas (OpenBLAS core " + blas.corename() + ", " + threads() + " threads; row kernels: java" + (vectorized() ? " SIMD" : " scalar") + ")";
   }
 
+  /** Linear layers multiply in OpenBLAS, which takes the weight as it is: nothing to pack for the Java GEMM. */
+  @Override
+  protected boolean packsWeights() {
+    return false;
+  }
+
   @Override
   public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
     checkOpen();

@@ -1,5 +1,6 @@
 package dev.attn4j.backend.java.kernels;
 
+import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.spi.GemmProblem;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -52,6 +53,14 @@ public final class Gemm {
 
   /** Computes {@code C = alpha * op(A) * op(B) + beta * C} for a validated problem. */
   public static void run(GemmProblem p, float alpha, float beta, KernelProvider kp, WorkerPool pool) {
+    run(p, null, alpha, beta, kp, pool);
+  }
+
+  /**
+   * As {@link #run(GemmProblem, float, float, KernelProvider, WorkerPool)}, with {@code op(B)} already packed
+   * ({@code packed}, made by {@link #pack} from the same B, or null to pack per call).
+   */
+  public static void run(GemmProblem p, PackedWeight packed, float alpha, float beta, KernelProvider kp, WorkerPool pool) {
     int batch = p.batch();
     int m = p.m();
     int n = p.n();
@@ -65,7 +74,7 @@ public final class Gemm {
         int from = (int) ((long) batch * t / threads);
         int to = (int) ((long) batch * (t + 1) / threads);
         for (int i = from; i < to; i++) {
-          block(p, i, 0, m, 0, n, alpha, beta, kp);
+          block(p, packed, i, 0, m, 0, n, alpha, beta, kp);
         }
       });
       return;
@@ -83,15 +92,16 @@ public final class Gemm {
       int from = Math.min(extent, (int) ((long) units * part / parts) * unit);
       int to = Math.min(extent, (int) ((long) units * (part + 1) / parts) * unit);
       if (byCols) {
-        block(p, i, 0, m, from, to, alpha, beta, kp);
+        block(p, packed, i, 0, m, from, to, alpha, beta, kp);
       } else {
-        block(p, i, from, to, 0, n, alpha, beta, kp);
+        block(p, packed, i, from, to, 0, n, alpha, beta, kp);
       }
     });
   }
 
   /** Rows {@code [m0, m1)} and columns {@code [n0, n1)} of batch entry {@code bi}, on the calling thread. */
-  private static void block(GemmProblem p, int bi, int m0, int m1, int n0, int n1, float alpha, float beta, KernelProvider kp) {
+  private static void block(GemmProblem p, PackedWeight packed, int bi, int m0, int m1, int n0, int n1, float alpha, float beta,
+      KernelProvider kp) {
     if (m0 >= m1 || n0 >= n1) {
       return;
     }
@@ -113,8 +123,17 @@ public final class Gemm {
       int ncPadded = (nc + nr - 1) / nr * nr;
       for (int pc = 0; pc < k; pc += KC) {
         int kc = Math.min(KC, k - pc);
-        float[] bp = buf.b(ncPadded * kc);
-        packB(p, bi, pc, kc, jc, nc, nr, bp, buf);
+        float[] bp;
+        int bBase;
+        if (packed != null) {
+          // Prepared once at load: this slice's panels for all columns; ours start at panel jc / nr.
+          bp = packed.slice(pc / KC);
+          bBase = jc / nr * nr * kc;
+        } else {
+          bp = buf.b(ncPadded * kc);
+          bBase = 0;
+          packB(p.b(), p.bOffset(bi), p.bRowStride(), p.bColStride(), pc, kc, jc, nc, nr, bp, 0, buf);
+        }
         float betaEff = pc == 0 ? beta : 1f;
         for (int ic = m0; ic < m1; ic += MC) {
           int mc = Math.min(MC, m1 - ic);
@@ -123,7 +142,7 @@ public final class Gemm {
           packA(p, bi, ic, mc, pc, kc, mr, ap, buf);
           for (int jr = 0; jr < nc; jr += nr) {
             int cols = Math.min(nr, nc - jr);
-            int bo = jr * kc;
+            int bo = bBase + jr * kc;
             for (int ir = 0; ir < mc; ir += mr) {
               int rows = Math.min(mr, mc - ir);
               long co = cOff + (ic + ir) * cRs + (jc + jr) * cCs;
@@ -174,13 +193,11 @@ public final class Gemm {
   }
 
   /** {@code op(B)[pc..pc+kc, jc..jc+nc]} into {@code nr}-column panels: {@code bp[panel*nr*kc + p*nr + j]}, zero-padded. */
-  private static void packB(GemmProblem pr, int bi, int pc, int kc, int jc, int nc, int nr, float[] bp, Buffers buf) {
-    MemorySegment b = pr.b();
-    long rs = pr.bRowStride();
-    long cs = pr.bColStride();
-    long base = pr.bOffset(bi) + pc * rs + jc * cs;
+  private static void packB(MemorySegment b, long offset, long rs, long cs, int pc, int kc, int jc, int nc, int nr, float[] bp, int bpOff,
+      Buffers buf) {
+    long base = offset + pc * rs + jc * cs;
     for (int panel = 0; panel * nr < nc; panel++) {
-      int dst = panel * nr * kc;
+      int dst = bpOff + panel * nr * kc;
       int cols = Math.min(nr, nc - panel * nr);
       if (cols < nr) {
         Arrays.fill(bp, dst, dst + nr * kc, 0f);
@@ -207,6 +224,27 @@ public final class Gemm {
         }
       }
     }
+  }
+
+  /**
+   * Packs {@code op(B) = weight^T} ({@code weight [n, k]}, a layer weight) into the panels {@link #block} reads: one
+   * array per {@code KC}-deep slice holding every column's {@code nr}-wide panels.
+   */
+  public static PackedWeight pack(Tensor weight, KernelProvider kp) {
+    int n = weight.dim(0);
+    int k = weight.dim(1);
+    int nr = kp.nr();
+    int nPadded = (n + nr - 1) / nr * nr;
+    float[][] slices = new float[(k + KC - 1) / KC][];
+    MemorySegment b = weight.segment();
+    Buffers buf = BUFFERS.get();
+    for (int pc = 0, s = 0; pc < k; pc += KC, s++) {
+      int kc = Math.min(KC, k - pc);
+      slices[s] = new float[nPadded * kc];
+      // op(B) rows run along the weight's columns (stride 1 for a dense weight), op(B) columns along its rows.
+      packB(b, 0, weight.stride(1), weight.stride(0), pc, kc, 0, n, nr, slices[s], 0, buf);
+    }
+    return new PackedWeight(n, k, nr, slices);
   }
 
   /** {@code C = beta * C} (K = 0); with {@code beta == 0} C is overwritten with zeros, not read. */
