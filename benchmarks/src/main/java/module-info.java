@@ -4,7 +4,9 @@
  */
 module dev.attn4j.benchmarks {
   requires dev.attn4j.api;
+  requires dev.attn4j.models;
   requires jmh.core;
+  requires java.management;
   requires jdk.incubator.vector;
 
   opens dev.attn4j.benchmarks;

@@ -11,6 +11,8 @@ module dev.attn4j.cli {
   // bench: the FMA peak yardstick, and ONNX Runtime for --vs onnxruntime.
   requires jdk.incubator.vector;
   requires com.microsoft.onnxruntime;
+  // encode --timing: time since JVM start.
+  requires java.management;
 
   opens dev.attn4j.cli to info.picocli;
 }

@@ -6,10 +6,12 @@ import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.BertModel;
 import dev.attn4j.models.BertOutput;
 import dev.attn4j.spi.Backend;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,12 +36,19 @@ final class EncodeCommand implements Callable<Integer> {
   @Option(names = "--output", description = "Output JSON file (default: stdout).")
   Path output;
 
+  @Option(names = "--timing", description = "Print to stderr when the model was ready to encode, counted from JVM start, and how long the forward took.")
+  boolean timing;
+
   @Override
   public Integer call() throws Exception {
     if (batchSize != null && batchSize < 1) {
       throw new IllegalArgumentException("--batch-size must be >= 1");
     }
+    long loadStart = System.nanoTime();
     try (BertModel m = model.load(); Backend backend = model.open()) {
+      // Uptime is counted from the JVM's own start time, so it includes VM start-up and class loading.
+      long readyAfterJvmStart = timing ? ManagementFactory.getRuntimeMXBean().getUptime() : 0;
+      double loadMs = (System.nanoTime() - loadStart) / 1e6;
       List<Item> items = new ArrayList<>();
       for (Iterator<Item> it = in.items(m, model.maxLength(m)); it.hasNext(); ) {
         items.add(it.next());
@@ -51,9 +60,14 @@ final class EncodeCommand implements Callable<Integer> {
       int step = batchSize == null ? items.size() : batchSize;
       try (TensorScope scope = TensorScope.open(); JsonGenerator g = JsonOut.open(output)) {
         List<BertOutput> outs = new ArrayList<>();
+        long forwardStart = System.nanoTime();
         for (int from = 0; from < items.size(); from += step) {
           List<Item> chunk = items.subList(from, Math.min(items.size(), from + step));
           outs.add(m.forward(backend, scope, Batches.pad(chunk, seq, m.tokenizer().padId()), hiddenStates, attentions));
+        }
+        if (timing) {
+          System.err.printf(Locale.ROOT, "timing: ready to encode %d ms after JVM start (model and backend %.0f ms); first forward %.0f ms (%d rows x %d tokens)%n",
+              readyAfterJvmStart, loadMs, (System.nanoTime() - forwardStart) / 1e6, items.size(), seq);
         }
         var padded = Batches.pad(items, seq, m.tokenizer().padId());
         g.writeStartObject();

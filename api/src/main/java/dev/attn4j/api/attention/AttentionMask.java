@@ -114,7 +114,8 @@ public final class AttentionMask {
   /**
    * The additive mask ({@code 0} or {@code -inf}, plus any bias) for attention over {@code batch} sequences
    * with {@code heads} heads, allocated from {@code scope}: shape {@code [batch, h, queries, keys]} where
-   * {@code h} is {@code heads} if the bias varies per head and 1 otherwise. Null when {@link #isEmpty()}.
+   * {@code h} is {@code heads} if the bias varies per head and 1 otherwise. Null when {@link #isEmpty()}, and
+   * when the padding and key mask remove nothing and there is neither a causal part nor a bias.
    *
    * @throws IllegalArgumentException if the mask does not fit these dimensions
    */
@@ -135,6 +136,11 @@ public final class AttentionMask {
     if (keyMask != null && (keyMask.length / keyMaskLength != batch || keyMaskLength != keys)) {
       throw new IllegalArgumentException("key mask is [" + keyMask.length / keyMaskLength + ", " + keyMaskLength + "] but attention is over "
           + batch + " sequences of " + keys + " keys");
+    }
+    if (!causal && bias == null && allKeysAllowed(batch, keys)) {
+      // Padding that removes nothing (every sequence full length, e.g. an all-ones attention_mask): no mask at all,
+      // so backends skip the additive term instead of adding zeros.
+      return null;
     }
     Shape full = Shape.of(batch, heads, queries, keys);
     Tensor expandedBias = null;
@@ -164,6 +170,24 @@ public final class AttentionMask {
     Tensor t = scope.allocate(batch, h, queries, keys);
     t.copyFrom(m);
     return t;
+  }
+
+  private boolean allKeysAllowed(int batch, int keys) {
+    if (lengths != null) {
+      for (int length : lengths) {
+        if (length < keys) {
+          return false;
+        }
+      }
+    }
+    if (keyMask != null) {
+      for (float allowed : keyMask) {
+        if (allowed == 0) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   @Override

@@ -28,6 +28,17 @@ class AttentionMaskTest {
   }
 
   @Test
+  void paddingThatRemovesNothingIsNoMask() {
+    try (TensorScope s = TensorScope.open()) {
+      assertNull(AttentionMask.padding(3, 3).toAdditive(s, 2, 4, 3, 3));
+      assertNull(AttentionMask.none().withKeyMask(new int[][] {{1, 1, 1}, {1, 1, 1}}).toAdditive(s, 2, 4, 3, 3));
+      // Still a mask as soon as one key is removed, or with a causal part.
+      assertArrayEquals(new float[] {0, 0, X}, AttentionMask.none().withKeyMask(new int[][] {{1, 1, 0}}).toAdditive(s, 1, 1, 1, 3).toArray());
+      assertArrayEquals(new float[] {0, X, 0, 0}, AttentionMask.padding(2).withCausal().toAdditive(s, 1, 1, 2, 2).toArray());
+    }
+  }
+
+  @Test
   void biasPerHeadIsKept() {
     try (TensorScope s = TensorScope.open()) {
       Tensor bias = s.of(new float[] {1, 2, 3, 4}, 2, 1, 2); // [heads, queries=1 broadcast, keys]

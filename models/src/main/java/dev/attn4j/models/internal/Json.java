@@ -1,9 +1,15 @@
 package dev.attn4j.models.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attn4j.models.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,19 +20,65 @@ import java.nio.file.Path;
  * are an error, and a syntax error becomes a {@link ModelFormatException} naming the file. Thread-safe.
  */
 public final class Json {
-  private static final ObjectMapper STRICT = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  /**
+   * Only jackson-core's streaming parser and the tree node classes: an {@code ObjectMapper} costs ~200 ms of class
+   * loading and set-up on a cold JVM, which was most of the time to load a small model.
+   */
+  private static final JsonFactory STRICT = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private Json() {}
 
   /** Parses {@code bytes}, which came from {@code source} (named in errors as {@code what}). */
   public static JsonNode parse(byte[] bytes, Path source, String what) throws ModelFormatException {
-    try {
-      return STRICT.readTree(bytes);
+    try (JsonParser p = STRICT.createParser(bytes)) {
+      if (p.nextToken() == null) {
+        return null;
+      }
+      JsonNode root = value(p);
+      if (p.nextToken() != null) {
+        throw new ModelFormatException(source + ": " + what + " is not valid JSON: content after the end of the value at "
+            + p.currentTokenLocation().offsetDescription());
+      }
+      return root;
     } catch (JsonProcessingException e) {
       throw new ModelFormatException(source + ": " + what + " is not valid JSON: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new ModelFormatException(source + ": " + what + " unreadable: " + e.getMessage(), e);
     }
+  }
+
+  /** The value starting at the parser's current token, as a tree. */
+  private static JsonNode value(JsonParser p) throws IOException {
+    return switch (p.currentToken()) {
+      case START_OBJECT -> {
+        ObjectNode o = NODES.objectNode();
+        while (p.nextToken() != JsonToken.END_OBJECT) {
+          String key = p.currentName();
+          p.nextToken();
+          o.set(key, value(p));
+        }
+        yield o;
+      }
+      case START_ARRAY -> {
+        ArrayNode a = NODES.arrayNode();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          a.add(value(p));
+        }
+        yield a;
+      }
+      case VALUE_STRING -> NODES.textNode(p.getText());
+      case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+        case INT -> NODES.numberNode(p.getIntValue());
+        case LONG -> NODES.numberNode(p.getLongValue());
+        default -> NODES.numberNode(p.getBigIntegerValue());
+      };
+      case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDoubleValue());
+      case VALUE_TRUE -> NODES.booleanNode(true);
+      case VALUE_FALSE -> NODES.booleanNode(false);
+      case VALUE_NULL -> NODES.nullNode();
+      default -> throw new JsonParseException(p, "unexpected token " + p.currentToken());
+    };
   }
 
   /** Reads {@code file}, which must hold a JSON object. */
