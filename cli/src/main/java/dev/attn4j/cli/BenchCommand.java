@@ -174,8 +174,11 @@ final class BenchCommand implements Callable<Integer> {
               times.put(e.getKey(), new double[runs]);
             }
             bar.setExtraMessage("batch " + b + " x " + s);
+            List<Map.Entry<String, Runner>> order = new ArrayList<>(runners.entrySet());
             for (int r = 0; r < runs; r++) {
-              for (Map.Entry<String, Runner> e : runners.entrySet()) {
+              // Each round starts with the next engine, so no engine always follows the same one.
+              for (int i = 0; i < order.size(); i++) {
+                Map.Entry<String, Runner> e = order.get((r + i) % order.size());
                 settle();
                 long t0 = System.nanoTime();
                 e.getValue().run();
