@@ -66,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "10", description = "Timed runs per backend and shape (default: ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--settle-ms", defaultValue = "20", description = "Idle pause before each timed run, so that threads an engine "
+  @Option(names = "--settle-ms", defaultValue = "200", description = "Idle pause before each timed run, so that threads an engine "
       + "left spinning do not slow the next one down (default: ${DEFAULT-VALUE}).")
   int settleMs;
 
@@ -241,8 +241,10 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * ONNX Runtime, OpenMP and OpenBLAS threads busy-wait for a while after a call; on a machine with as many cores as
-   * threads, the engine timed next would share its cores with them. Every engine gets the same idle start.
+   * ONNX Runtime, OpenMP and OpenBLAS threads busy-wait for a while after a call, and the JVM's compiler and GC threads
+   * catch up; on a machine with as many cores as threads, the engine timed next would share its cores with them
+   * (measured on 2 cores: onednn 70 ms median after a 20 ms pause, 51 ms after 200 ms; ORT 47 and 40 ms). Every
+   * engine gets the same idle start.
    */
   private void settle() throws InterruptedException {
     if (settleMs > 0) {
