@@ -81,7 +81,9 @@ public final class Gemm {
     }
     // Fewer products than threads: split each one's columns (or rows, for tall narrow C) among workers.
     int perBatch = (threads + batch - 1) / batch;
-    boolean byCols = n >= m || n >= perBatch * kp.nr() * 4;
+    // With B packed in advance, split the rows: each worker then packs only its own rows of A. Splitting the columns
+    // would have every worker pack all of A, which at M = 128 is a quarter of the work when N per worker is small.
+    boolean byCols = packed != null ? m < perBatch * kp.mr() * 2 : n >= m || n >= perBatch * kp.nr() * 4;
     int unit = byCols ? kp.nr() : kp.mr();
     int extent = byCols ? n : m;
     int units = (extent + unit - 1) / unit;
