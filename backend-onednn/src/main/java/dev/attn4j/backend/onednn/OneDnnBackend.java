@@ -9,10 +9,12 @@ import dev.attn4j.backend.onednn.internal.DnnlEngine;
 import dev.attn4j.backend.onednn.internal.DnnlKernels;
 import dev.attn4j.backend.onednn.internal.DnnlKernels.Epilogue;
 import dev.attn4j.spi.Activation;
+import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
 import dev.attn4j.spi.Capability;
 import dev.attn4j.spi.GemmProblem;
 import dev.attn4j.spi.KernelChecks;
+import dev.attn4j.spi.PreparedWeight;
 import dev.attn4j.spi.Transpose;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -134,6 +136,30 @@ public final class OneDnnBackend extends JavaBackend {
     KernelChecks.disjoint("linear", out, "out", weight, "weight");
     if (!counted(kernels.matmul(x, weight.transpose(), true, bias, out, new Epilogue(1f, null, 0f, activation)))) {
       super.linear(x, weight, bias, activation, out);
+    }
+  }
+
+  /**
+   * In f32, the weight reordered once into the blocked layout oneDNN's matmul chooses for it (its preferred packed
+   * layout); null in bf16 (that mode keeps its own converted copy) or when oneDNN keeps the plain layout.
+   */
+  @Override
+  public PreparedWeight prepareWeight(Tensor weight) {
+    super.prepareWeight(weight); // validates; packs nothing for the Java GEMM here
+    return kernels.pack(weight);
+  }
+
+  @Override
+  public void linear(Tensor x, Tensor weight, PreparedWeight prepared, Tensor bias, Activation activation, Tensor out) {
+    if (!(prepared instanceof DnnlKernels.PackedWeight packed) || !packed.fits(weight.dim(0), weight.dim(1))) {
+      linear(x, weight, bias, activation, out);
+      return;
+    }
+    checkOpen();
+    KernelChecks.linear(x, weight, bias, activation, out);
+    KernelChecks.disjoint("linear", out, "out", x, "x");
+    if (!counted(kernels.linearPacked(x, packed, bias, out, activation))) {
+      linear(x, weight, bias, activation, out);
     }
   }
 

@@ -45,7 +45,9 @@ public final class Dnnl {
   static final int USE_SHIFT = 4;
   static final int SCRATCHPAD_USER = 1;
   static final int QUERY_IMPL_INFO_STR = 8;
+  static final int QUERY_WEIGHTS_MD = 131;
   static final int QUERY_SCRATCHPAD_MD = 136;
+  static final int TAG_ANY = 1;
   static final int ARG_SRC = 1;
   static final int ARG_SRC_1 = 2;
   static final int ARG_DST = 17;
@@ -77,6 +79,7 @@ public final class Dnnl {
   private final MethodHandle mdCreateWithStrides;
   private final MethodHandle mdCreateWithTag;
   private final MethodHandle mdDestroy;
+  private final MethodHandle mdClone;
   private final MethodHandle memoryCreate;
   private final MethodHandle memoryDestroy;
   private final MethodHandle attrCreate;
@@ -125,6 +128,7 @@ public final class Dnnl {
     mdCreateWithStrides = h.status("dnnl_memory_desc_create_with_strides", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
     mdCreateWithTag = h.status("dnnl_memory_desc_create_with_tag", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     mdDestroy = h.status("dnnl_memory_desc_destroy", ADDRESS);
+    mdClone = h.status("dnnl_memory_desc_clone", ADDRESS, ADDRESS);
     memoryCreate = h.status("dnnl_memory_create", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
     memoryDestroy = h.status("dnnl_memory_destroy", ADDRESS);
     attrCreate = h.status("dnnl_primitive_attr_create", ADDRESS);
@@ -330,6 +334,39 @@ public final class Dnnl {
       d.set(JAVA_LONG, 0, n);
       check("dnnl_memory_desc_create_with_tag", (int) mdCreateWithTag.invokeExact(out, 1, d, dataType, TAG_A));
       return out.get(ADDRESS, 0);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** A descriptor of {@code dims} whose layout the primitive using it chooses ({@code dnnl_format_tag_any}). */
+  MemorySegment mdCreateAny(long[] dims, int dataType) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment out = a.allocate(ADDRESS);
+      MemorySegment d = a.allocate(JAVA_LONG, MAX_NDIMS);
+      MemorySegment.copy(dims, 0, d, JAVA_LONG, 0, dims.length);
+      check("dnnl_memory_desc_create_with_tag", (int) mdCreateWithTag.invokeExact(out, dims.length, d, dataType, TAG_ANY));
+      return out.get(ADDRESS, 0);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** An owned copy of {@code md} (e.g. one a primitive descriptor reports, which dies with it). */
+  MemorySegment mdClone(MemorySegment md) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment out = a.allocate(ADDRESS);
+      check("dnnl_memory_desc_clone", (int) mdClone.invokeExact(out, md));
+      return out.get(ADDRESS, 0);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** The weights descriptor a primitive descriptor settled on (owned by {@code pd}). */
+  MemorySegment weightsMd(MemorySegment pd) {
+    try {
+      return (MemorySegment) pdQueryMd.invokeExact(pd, QUERY_WEIGHTS_MD, 0);
     } catch (Throwable t) {
       throw rethrow(t);
     }

@@ -2,9 +2,11 @@ package dev.attn4j.backend.onednn.internal;
 
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.spi.Activation;
+import dev.attn4j.spi.PreparedWeight;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +33,8 @@ public final class DnnlKernels {
    */
   private final Map<Tensor, MemorySegment> bf16Weights = new WeakHashMap<>();
   private final Arena weightArena = Arena.ofShared();
+  /** Blocked weights descriptors by {@code "KxN"} (null: oneDNN offered none), destroyed at {@link #close()}. */
+  private final Map<String, MemorySegment> packedMds = new HashMap<>();
 
   /** Kernels on {@code engine}; {@code bf16} makes matmuls take bfloat16 copies of their operands and accumulate in float32. */
   public DnnlKernels(DnnlEngine engine, boolean bf16) {
@@ -112,7 +116,13 @@ public final class DnnlKernels {
 
   private void run(Layout s, int sType, MemorySegment sData, Layout w, int wType, MemorySegment wData, Layout biasLayout, Tensor bias,
       Layout d, Tensor c, Layout add, Epilogue epilogue, int alg) {
-    StringBuilder key = new StringBuilder("matmul").append(sType).append(wType);
+    run(s, sType, sData, w, wType, wData, null, biasLayout, bias, d, c, add, epilogue, alg);
+  }
+
+  /** As above; {@code packedMd}, when not null, is the (blocked) weights descriptor to use instead of {@code w}'s strides. */
+  private void run(Layout s, int sType, MemorySegment sData, Layout w, int wType, MemorySegment wData, MemorySegment packedMd,
+      Layout biasLayout, Tensor bias, Layout d, Tensor c, Layout add, Epilogue epilogue, int alg) {
+    StringBuilder key = new StringBuilder(packedMd == null ? "matmul" : "matmul-packed").append(sType).append(wType);
     for (Layout l : new Layout[] {s, w, biasLayout, d, add}) {
       key.append('|');
       if (l != null) {
@@ -122,7 +132,7 @@ public final class DnnlKernels {
     key.append('|').append(epilogue.scale()).append('|').append(epilogue.sum()).append('|').append(alg);
     Optional<Primitive> p = engine.primitive(key.toString(), () -> create(owned -> {
       MemorySegment srcMd = md(s, sType, owned);
-      MemorySegment weiMd = md(w, wType, owned);
+      MemorySegment weiMd = packedMd != null ? packedMd : md(w, wType, owned);
       MemorySegment biasMd = biasLayout == null ? null : md(biasLayout, Dnnl.DT_F32, owned);
       MemorySegment dstMd = md(d, Dnnl.DT_F32, owned);
       PostOps ops = new PostOps();
@@ -181,6 +191,124 @@ public final class DnnlKernels {
     }
   }
 
+  /**
+   * A layer weight {@code [n, k]} reordered once into the blocked layout oneDNN's f32 matmul picks for it when asked
+   * to choose ({@code format_tag_any}, probed with 128 rows), so no call reads it through strides again.
+   */
+  public static final class PackedWeight implements PreparedWeight {
+    private final MemorySegment data;
+    private final MemorySegment md;
+    private final long n;
+    private final long k;
+
+    PackedWeight(MemorySegment data, MemorySegment md, long n, long k) {
+      this.data = data;
+      this.md = md;
+      this.n = n;
+      this.k = k;
+    }
+
+    /** Whether this packs a {@code [n, k]} weight. */
+    public boolean fits(long n, long k) {
+      return this.n == n && this.k == k;
+    }
+
+    @Override
+    public long bytes() {
+      return data.byteSize();
+    }
+  }
+
+  /** Rows oneDNN is asked about when it picks a weight layout: an encoder's usual 128-token batch. */
+  private static final long PROBE_ROWS = 128;
+
+  /** {@code weight [n, k]} packed for f32 matmuls, or null when oneDNN keeps the plain layout or cannot take it. */
+  public PackedWeight pack(Tensor weight) {
+    if (bf16 || !isNative(weight)) {
+      return null;
+    }
+    Layout plain = Layout.of(weight.transpose(), 2, 2);
+    if (plain == null || !covers(plain, weight)) {
+      return null;
+    }
+    long n = weight.dim(0);
+    long k = weight.dim(1);
+    MemorySegment blocked = blockedWeightsMd(k, n);
+    if (blocked == null) {
+      return null;
+    }
+    {
+      // Freed by the GC once the PackedWeight is unreachable (its model dropped), not only when the backend closes:
+      // one backend may serve many models over its life.
+      MemorySegment data = Arena.ofAuto().allocate(dnnl.mdSize(blocked), 64);
+      Optional<Primitive> reorder = engine.primitive("reorder-pack|" + key(plain) + "|" + k + "x" + n, () -> create(owned -> {
+        MemorySegment from = md(plain, Dnnl.DT_F32, owned);
+        MemorySegment pd = withAttr(null, attr -> dnnl.reorderPd(engine.handle(), from, blocked, attr));
+        return pd == null ? null : new Primitive(dnnl, pd, new int[] {Dnnl.ARG_SRC, Dnnl.ARG_DST}, new MemorySegment[] {from, blocked}, owned);
+      }));
+      if (reorder.isEmpty()) {
+        return null;
+      }
+      engine.executeAndRelease(reorder.get(), weight.segment(), data);
+      return new PackedWeight(data, blocked, n, k);
+    }
+  }
+
+  /** The weights layout oneDNN chooses for a {@code [rows, k] x [k, n]} f32 matmul; one descriptor per shape, kept until close. */
+  private MemorySegment blockedWeightsMd(long k, long n) {
+    synchronized (packedMds) {
+      String key = k + "x" + n;
+      if (packedMds.containsKey(key)) {
+        return packedMds.get(key);
+      }
+      MemorySegment chosen = null;
+      List<MemorySegment> owned = new ArrayList<>();
+      try {
+        MemorySegment src = md(new Layout(new long[] {PROBE_ROWS, k}, new long[] {k, 1}), Dnnl.DT_F32, owned);
+        MemorySegment any = dnnl.mdCreateAny(new long[] {k, n}, Dnnl.DT_F32);
+        owned.add(any);
+        MemorySegment dst = md(new Layout(new long[] {PROBE_ROWS, n}, new long[] {n, 1}), Dnnl.DT_F32, owned);
+        MemorySegment pd = withAttr(null, attr -> dnnl.matmulPd(engine.handle(), src, any, null, dst, attr));
+        if (pd != null) {
+          try {
+            chosen = dnnl.mdClone(dnnl.weightsMd(pd));
+          } finally {
+            dnnl.pdDestroy(pd);
+          }
+        }
+      } finally {
+        owned.forEach(dnnl::mdDestroy);
+      }
+      packedMds.put(key, chosen);
+      return chosen;
+    }
+  }
+
+  /**
+   * {@code out = act(x W^T + bias)} with {@code W} packed by {@link #pack}: {@code x [..., k]} and {@code out [..., n]}
+   * as merged rows. Returns false, having touched nothing, when oneDNN has no implementation for this row count with
+   * the packed layout, or the operands are not plain rows.
+   */
+  public boolean linearPacked(Tensor x, PackedWeight w, Tensor bias, Tensor out, Activation activation) {
+    int alg = eltwiseAlg(activation);
+    Layout src = Layout.rows(x);
+    Layout dst = Layout.rows(out);
+    if (alg == NOT_NATIVE || src == null || dst == null || src.rank() != 2 || dst.rank() != 2 || !covers(src, x) || !covers(dst, out)
+        || (bias != null && (bias.stride(0) != 1 || !isNative(bias)))) {
+      return false;
+    }
+    Layout biasLayout = bias == null ? null : new Layout(new long[] {bias.dim(0)}, new long[] {1}).padTo(2);
+    // The key names the layout by shape: blockedWeightsMd gives one descriptor per [k, n].
+    Layout keyLayout = new Layout(new long[] {w.k, w.n}, new long[] {0, 0});
+    try {
+      run(src, Dnnl.DT_F32, x.segment(), keyLayout, Dnnl.DT_F32, w.data, w.md, biasLayout, bias, dst, out, null,
+          new Epilogue(1f, null, 0f, activation), alg);
+      return true;
+    } catch (Unsupported e) {
+      return false;
+    }
+  }
+
   /** A dense bf16 copy of the f32 data {@code l} describes, in {@code arena}. */
   private MemorySegment toBf16(MemorySegment data, Layout l, Arena arena) {
     Layout dense = l.dense();
@@ -207,8 +335,12 @@ public final class DnnlKernels {
     }
   }
 
-  /** Frees the bf16 weight copies. */
+  /** Frees the bf16 weight copies, the packed weights and their descriptors. */
   public void close() {
+    synchronized (packedMds) {
+      packedMds.values().stream().filter(java.util.Objects::nonNull).forEach(dnnl::mdDestroy);
+      packedMds.clear();
+    }
     synchronized (bf16Weights) {
       bf16Weights.clear();
       if (weightArena.scope().isAlive()) {
