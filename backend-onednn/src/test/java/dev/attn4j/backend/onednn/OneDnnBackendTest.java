@@ -261,13 +261,13 @@ class OneDnnBackendTest {
       for (int i = 0; i < 300; i++) {
         forward(b, 1 + i % 3, 3 + i % 5);
       }
-      long before = mallocInUse();
+      long before = settledMallocInUse(b);
       long rssBefore = rssKb();
       long t0 = System.nanoTime();
       for (int i = 0; i < forwards; i++) {
         forward(b, 1 + i % 3, 3 + i % 5);
       }
-      long after = mallocInUse();
+      long after = settledMallocInUse(b);
       System.out.printf("oneDNN soak: %d forwards in %.1f s, malloc in use %d -> %d KiB, RSS %d -> %d KiB, cache %s%n", forwards,
           (System.nanoTime() - t0) / 1e9, before / 1024, after / 1024, rssBefore, rssKb(), b.primitiveCacheStats());
       // 8 MiB: the JIT's own arenas move a few MiB early on; a leak of one memory object per call would be tens of MiB.
@@ -288,6 +288,25 @@ class OneDnnBackendTest {
       Tensor x = s.of(Data.uniform(batch * 100L + seq, batch * seq * 32), batch, seq, 32);
       return enc.forward(b, s, x, AttentionMask.padding(lengths)).toArray();
     }
+  }
+
+  /**
+   * {@link #mallocInUse()} after garbage collection: each forward here builds a new encoder, whose prepared (packed)
+   * weights are native memory freed when the GC finds them unreachable. The forward between collections lets the
+   * layers' weakly keyed cache of prepared weights drop the entries the first collection cleared. What survives that
+   * is what leaks.
+   */
+  private static long settledMallocInUse(Backend b) {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      forward(b, 1, 3);
+      try {
+        Thread.sleep(50); // the cleaner frees auto arenas on its own thread
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return mallocInUse();
   }
 
   /** glibc's {@code mallinfo2()}: bytes in use from the main arenas ({@code uordblks}) plus mmap'd blocks ({@code hblkhd}). */
