@@ -5,6 +5,7 @@ import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
+import dev.attn4j.spi.PreparedWeight;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The kernels that dominate an encoder layer, one SPI call each, at the shapes a BERT layer gives them for
  * {@code batch x seq} tokens: the fused QKV projection, attention (scores, scale and padding mask, softmax,
  * context) over all heads, the FFN up-projection with bias and GELU, the FFN down-projection, and the residual add
- * with layer norm. Average time per call (FLOPs per call: QKV {@code 6 r h^2}, attention {@code 4 b s^2 h}, each FFN
+ * with layer norm; weights prepared once per backend ({@code Backend.prepareWeight}) as a model's layers do. Average time per call (FLOPs per call: QKV {@code 6 r h^2}, attention {@code 4 b s^2 h}, each FFN
  * product {@code 2 r h f}, for {@code r = b s} tokens).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar LayerKernelBenchmark}
@@ -61,6 +62,9 @@ public class LayerKernelBenchmark {
   private Tensor x;
   private Tensor residual;
   private Tensor qkvWeight;
+  private PreparedWeight qkvPrepared;
+  private PreparedWeight upPrepared;
+  private PreparedWeight downPrepared;
   private Tensor qkvBias;
   private Tensor qkvOut;
   private Tensor upWeight;
@@ -98,8 +102,12 @@ public class LayerKernelBenchmark {
     downWeight = weight(7, hidden, ffn);
     downBias = scope.of(SeededEncoder.uniform(8, hidden, 0.1f), hidden);
     downOut = scope.of(SeededEncoder.uniform(9, rows * hidden, 1f), batch, seq, hidden);
+    // Weights prepared once, as a model's Linear layers do on their first forward.
+    qkvPrepared = impl.prepareWeight(qkvWeight);
+    upPrepared = impl.prepareWeight(upWeight);
+    downPrepared = impl.prepareWeight(downWeight);
     // q, k, v as the encoder sees them: head-split strided views of the fused projection's output.
-    impl.linear(x, qkvWeight, qkvBias, Activation.IDENTITY, qkvOut);
+    impl.linear(x, qkvWeight, qkvPrepared, qkvBias, Activation.IDENTITY, qkvOut);
     Tensor split = qkvOut.reshape(batch, seq, 3, heads, hs);
     q = split.select(2, 0).permute(0, 2, 1, 3);
     k = split.select(2, 1).permute(0, 2, 1, 3);
@@ -124,7 +132,7 @@ public class LayerKernelBenchmark {
 
   @Benchmark
   public Tensor qkvProjection() {
-    impl.linear(x, qkvWeight, qkvBias, Activation.IDENTITY, qkvOut);
+    impl.linear(x, qkvWeight, qkvPrepared, qkvBias, Activation.IDENTITY, qkvOut);
     return qkvOut;
   }
 
@@ -136,13 +144,13 @@ public class LayerKernelBenchmark {
 
   @Benchmark
   public Tensor ffnUpGelu() {
-    impl.linear(x, upWeight, upBias, Activation.GELU, upOut);
+    impl.linear(x, upWeight, upPrepared, upBias, Activation.GELU, upOut);
     return upOut;
   }
 
   @Benchmark
   public Tensor ffnDown() {
-    impl.linear(upOut, downWeight, downBias, Activation.IDENTITY, downOut);
+    impl.linear(upOut, downWeight, downPrepared, downBias, Activation.IDENTITY, downOut);
     return downOut;
   }
 

@@ -147,18 +147,72 @@ final class VectorKernels extends KernelProvider {
 
   @Override
   public void biasActivateRow(MemorySegment x, long xo, MemorySegment bias, long bo, int n, Activation act) {
+    // One loop per activation, full vectors first and one masked tail: with the activation switched and the lanes
+    // masked inside a single loop, C2's code ran this pass 4-5x slower (GELU over [128, 1536]: ~450 us on 2 threads).
     long xb = xo * Float.BYTES;
     long bb = bo * Float.BYTES;
-    for (int i = 0; i < n; i += L) {
-      // The tail is a masked vector, so the activation has exactly one implementation.
+    switch (act) {
+      case IDENTITY -> addBiasRow(x, xb, bias, bb, n);
+      case GELU -> geluRow(x, xb, bias, bb, n);
+      default -> activateRow(x, xb, bias, bb, n, act);
+    }
+  }
+
+  private static void addBiasRow(MemorySegment x, long xb, MemorySegment bias, long bb, int n) {
+    if (bias == null) {
+      return;
+    }
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      long d = (long) i * Float.BYTES;
+      FloatVector.fromMemorySegment(S, x, xb + d, LE).add(FloatVector.fromMemorySegment(S, bias, bb + d, LE)).intoMemorySegment(x, xb + d, LE);
+    }
+    if (i < n) {
       VectorMask<Float> m = S.indexInRange(i, n);
       long d = (long) i * Float.BYTES;
-      FloatVector v = FloatVector.fromMemorySegment(S, x, xb + d, LE, m);
-      if (bias != null) {
-        v = v.add(FloatVector.fromMemorySegment(S, bias, bb + d, LE, m));
-      }
-      activate(v, act).intoMemorySegment(x, xb + d, LE, m);
+      FloatVector.fromMemorySegment(S, x, xb + d, LE, m).add(FloatVector.fromMemorySegment(S, bias, bb + d, LE, m)).intoMemorySegment(x, xb + d, LE, m);
     }
+  }
+
+  private static void geluRow(MemorySegment x, long xb, MemorySegment bias, long bb, int n) {
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      long d = (long) i * Float.BYTES;
+      FloatVector v = FloatVector.fromMemorySegment(S, x, xb + d, LE);
+      if (bias != null) {
+        v = v.add(FloatVector.fromMemorySegment(S, bias, bb + d, LE));
+      }
+      gelu(v).intoMemorySegment(x, xb + d, LE);
+    }
+    if (i < n) {
+      activateTail(x, xb, bias, bb, i, n, Activation.GELU);
+    }
+  }
+
+  private static void activateRow(MemorySegment x, long xb, MemorySegment bias, long bb, int n, Activation act) {
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      long d = (long) i * Float.BYTES;
+      FloatVector v = FloatVector.fromMemorySegment(S, x, xb + d, LE);
+      if (bias != null) {
+        v = v.add(FloatVector.fromMemorySegment(S, bias, bb + d, LE));
+      }
+      activate(v, act).intoMemorySegment(x, xb + d, LE);
+    }
+    if (i < n) {
+      activateTail(x, xb, bias, bb, i, n, act);
+    }
+  }
+
+  /** The last partial vector, masked: the activation keeps one implementation for every lane. */
+  private static void activateTail(MemorySegment x, long xb, MemorySegment bias, long bb, int i, int n, Activation act) {
+    VectorMask<Float> m = S.indexInRange(i, n);
+    long d = (long) i * Float.BYTES;
+    FloatVector v = FloatVector.fromMemorySegment(S, x, xb + d, LE, m);
+    if (bias != null) {
+      v = v.add(FloatVector.fromMemorySegment(S, bias, bb + d, LE, m));
+    }
+    activate(v, act).intoMemorySegment(x, xb + d, LE, m);
   }
 
   private static FloatVector activate(FloatVector x, Activation act) {
