@@ -103,22 +103,16 @@ public record EncoderLayer(MultiHeadAttention attention, LayerNorm attentionNorm
 
   private AttentionOutput preNorm(Backend backend, TensorAllocator out, Workspace scratch, Tensor x, AttentionMask mask, boolean probs,
       Tensor result) {
-    Tensor n1 = copy(scratch, x);
+    Tensor n1 = scratch.copyOf(x);
     backend.layerNorm(n1, attentionNorm.gamma(), attentionNorm.beta(), attentionNorm.eps());
     AttentionOutput att = attention.forward(backend, probs ? out : scratch, scratch, n1, n1, mask, probs);
     Tensor a = att.output();
     backend.add(a, x);
-    Tensor n2 = copy(scratch, a);
+    Tensor n2 = scratch.copyOf(a);
     backend.layerNorm(n2, outputNorm.gamma(), outputNorm.beta(), outputNorm.eps());
     Tensor h = intermediate.forward(backend, scratch, n2, activation);
     output.forward(backend, h, Activation.IDENTITY, result);
     backend.add(result, a);
     return new AttentionOutput(result, att.probabilities());
-  }
-
-  private static Tensor copy(Workspace scratch, Tensor x) {
-    Tensor t = scratch.allocate(x.shape());
-    t.copyFrom(x);
-    return t;
   }
 }

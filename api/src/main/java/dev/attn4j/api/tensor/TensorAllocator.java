@@ -16,4 +16,11 @@ public interface TensorAllocator {
   default Tensor allocate(int... dims) {
     return allocate(Shape.of(dims));
   }
+
+  /** A new tensor holding a copy of {@code source}'s elements, densely laid out. */
+  default Tensor copyOf(Tensor source) {
+    Tensor t = allocate(source.shape());
+    t.copyFrom(source);
+    return t;
+  }
 }

@@ -53,13 +53,6 @@ public final class TensorScope implements TensorAllocator, AutoCloseable {
     return t;
   }
 
-  /** A new tensor holding a copy of {@code source}'s elements, densely laid out. */
-  public Tensor copyOf(Tensor source) {
-    Tensor t = allocate(source.shape());
-    t.copyFrom(source);
-    return t;
-  }
-
   /**
    * A tensor over memory this scope does not own (for example a memory-mapped weight file), densely
    * laid out in row-major order. The tensor is usable while both this scope and the segment's own
