@@ -1,14 +1,16 @@
 package dev.attn4j.backend.java.kernels;
 
+import static dev.attn4j.backend.java.kernels.KernelProvider.ROWS;
+
 import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Scaled dot-product attention one query row at a time: {@code s = q_i K^T}, {@code p = softmax(scale * s + mask)},
- * {@code o_i = p V}, with K (transposed) and V of one (batch, head) packed once into heap panels and the row's scores
- * kept in L1. All heads go through one call, split over the workers by (batch, head) and, when there are fewer of
- * those than workers, by blocks of query rows. Each output row is computed the same way whatever the split, so
+ * Scaled dot-product attention four query rows at a time: {@code s = q_i K^T}, {@code p = softmax(scale * s + mask)},
+ * {@code o_i = p V}, with K (transposed) and V of one (batch, head) packed once into heap panels, read once per four
+ * query rows, and the rows' scores kept in L1. All heads go through one call, split over the workers by (batch, head)
+ * and, when there are fewer of those than workers, by blocks of query rows. Each output row is computed the same way whatever the split, so
  * results do not depend on the thread count.
  *
  * <p>Why not GEMM + softmax + GEMM: a head's products are tiny ({@code 128 x 128 x 32} in MiniLM), so a general GEMM
@@ -54,24 +56,45 @@ public final class FusedAttention {
         int m = u / rowBlocks;
         int block = u % rowBlocks;
         panels.pack(ops, m);
-        for (int i = sq * block / rowBlocks; i < sq * (block + 1) / rowBlocks; i++) {
-          row(ops, panels, kernels, m, i);
+        int to = blockStart(sq, rowBlocks, block + 1);
+        for (int i = blockStart(sq, rowBlocks, block); i < to; i += ROWS) {
+          rows(ops, panels, kernels, m, i, Math.min(ROWS, to - i));
         }
       }
     });
     return true;
   }
 
-  private static void row(Operands o, Panels p, KernelProvider kernels, int m, int i) {
-    long r = (long) m * o.sq + i;
-    MemorySegment.copy(o.qs, Layouts.F32, o.q.rowOffset(r) * Float.BYTES, p.query, 0, o.d);
-    kernels.vecMat(p.query, 0, o.d, p.keysT, 0, o.sk, o.sk, p.scores, 0);
-    kernels.softmaxScores(p.scores, o.sk, o.scale, o.ms, o.ms == null ? 0 : o.mask.rowOffset(r));
-    if (o.probs != null) {
-      MemorySegment.copy(p.scores, 0, o.ps, Layouts.F32, o.probs.rowOffset(r) * Float.BYTES, o.sk);
+  /** First query row of {@code block}: on a multiple of {@link KernelProvider#ROWS}, so grouping never depends on the split. */
+  private static int blockStart(int sq, int blocks, int block) {
+    return block == blocks ? sq : (int) ((long) sq * block / blocks) / ROWS * ROWS;
+  }
+
+  /** Query rows {@code [i, i + rows)}, {@code rows <= ROWS}, of (batch, head) {@code m}; missing rows are zeros, not stored. */
+  private static void rows(Operands o, Panels p, KernelProvider kernels, int m, int i, int rows) {
+    long r0 = (long) m * o.sq + i;
+    for (int r = 0; r < ROWS; r++) {
+      if (r < rows) {
+        MemorySegment.copy(o.qs, Layouts.F32, o.q.rowOffset(r0 + r) * Float.BYTES, p.query, r * o.d, o.d);
+      } else {
+        java.util.Arrays.fill(p.query, r * o.d, (r + 1) * o.d, 0f);
+      }
     }
-    kernels.vecMat(p.scores, 0, o.sk, p.values, 0, o.dv, o.dv, p.context, 0);
-    MemorySegment.copy(p.context, 0, o.os, Layouts.F32, o.out.rowOffset(r) * Float.BYTES, o.dv);
+    kernels.vecMatRows(p.query, o.d, o.d, p.keysT, o.sk, o.sk, p.scores, o.sk);
+    for (int r = 0; r < ROWS; r++) {
+      if (r < rows) {
+        kernels.softmaxScores(p.scores, r * o.sk, o.sk, o.scale, o.ms, o.ms == null ? 0 : o.mask.rowOffset(r0 + r));
+        if (o.probs != null) {
+          MemorySegment.copy(p.scores, r * o.sk, o.ps, Layouts.F32, o.probs.rowOffset(r0 + r) * Float.BYTES, o.sk);
+        }
+      } else {
+        java.util.Arrays.fill(p.scores, r * o.sk, (r + 1) * o.sk, 0f);
+      }
+    }
+    kernels.vecMatRows(p.scores, o.sk, o.sk, p.values, o.dv, o.dv, p.context, o.dv);
+    for (int r = 0; r < rows; r++) {
+      MemorySegment.copy(p.context, r * o.dv, o.os, Layouts.F32, o.out.rowOffset(r0 + r) * Float.BYTES, o.dv);
+    }
   }
 
   /** The operands, their segments and sizes, shared by all parts. */
@@ -83,7 +106,7 @@ public final class FusedAttention {
     }
   }
 
-  /** One part's buffers: K^T and V of the current (batch, head), and one row's query, scores and context. */
+  /** One part's buffers: K^T and V of the current (batch, head), and four rows' queries, scores and contexts. */
   private static final class Panels {
     final float[] keysT;
     final float[] values;
@@ -96,9 +119,9 @@ public final class FusedAttention {
     Panels(int sk, int d, int dv) {
       keysT = new float[d * sk];
       values = new float[sk * dv];
-      query = new float[d];
-      scores = new float[sk];
-      context = new float[dv];
+      query = new float[ROWS * d];
+      scores = new float[ROWS * sk];
+      context = new float[ROWS * dv];
       keyRow = new float[d];
     }
 

@@ -93,11 +93,11 @@ public abstract class KernelProvider {
   public abstract void softmaxRow(MemorySegment x, long xo, int n, float scale, MemorySegment mask, long mo);
 
   /**
-   * Softmax of {@code scale * x + mask} in place over {@code x[0..n)}, a heap row (attention's scores); {@code mask}
+   * Softmax of {@code scale * x + mask} in place over {@code x[xo..xo+n)}, a heap row (attention's scores); {@code mask}
    * (a unit-stride row at element {@code mo}) may be null. All {@code -inf} gives zeros. A separate entry point from
    * {@link #softmaxRow} because one method fed both heap and native segments was measured 6x slower once compiled.
    */
-  public abstract void softmaxScores(float[] x, int n, float scale, MemorySegment mask, long mo);
+  public abstract void softmaxScores(float[] x, int xo, int n, float scale, MemorySegment mask, long mo);
 
   /** Layer normalization in place. */
   public abstract void layerNormRow(MemorySegment x, long xo, int n, MemorySegment g, long go, MemorySegment b, long bo, float eps);
@@ -108,6 +108,30 @@ public abstract class KernelProvider {
    * Attention's scores ({@code q K^T}) and context ({@code p V}) rows.
    */
   public abstract void vecMat(float[] a, int ao, int len, float[] b, int bo, int ldb, int n, float[] out, int oo);
+
+  /** Rows {@link #vecMatRows} computes at once. */
+  public static final int ROWS = 4;
+
+  /**
+   * {@link #ROWS} vectors times one row-major matrix: {@code out[r * ldo + j] = sum_t a[r * lda + t] * b[t * ldb + j]}
+   * for {@code r < ROWS}, {@code j < n}, {@code t < len}. Each element is one chain of fused multiply-adds in order of
+   * {@code t}, whichever path computes it, so a row's result does not depend on the rows it is grouped with. Four rows
+   * share each load of {@code b}: attention's K^T and V panels are read once per four query rows.
+   */
+  public abstract void vecMatRows(float[] a, int lda, int len, float[] b, int ldb, int n, float[] out, int ldo);
+
+  /** {@link #vecMatRows} for columns {@code [from, n)} one element at a time; the providers' tail. */
+  static void vecMatRowsScalar(float[] a, int lda, int len, float[] b, int ldb, int from, int n, float[] out, int ldo) {
+    for (int r = 0; r < ROWS; r++) {
+      for (int j = from; j < n; j++) {
+        float s = 0;
+        for (int t = 0; t < len; t++) {
+          s = Math.fma(a[r * lda + t], b[t * ldb + j], s);
+        }
+        out[r * ldo + j] = s;
+      }
+    }
+  }
 
   /** {@link #vecMat} for columns {@code [from, n)} one at a time; the providers' tail. */
   static void vecMatScalar(float[] a, int ao, int len, float[] b, int bo, int ldb, int from, int n, float[] out, int oo) {

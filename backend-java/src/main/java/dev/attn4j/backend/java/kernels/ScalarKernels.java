@@ -81,8 +81,13 @@ final class ScalarKernels extends KernelProvider {
   }
 
   @Override
-  public void softmaxScores(float[] x, int n, float scale, MemorySegment mask, long mo) {
-    ReferenceKernels.softmaxRow(MemorySegment.ofArray(x), 0, 1, n, scale, mask, mo, 1);
+  public void softmaxScores(float[] x, int xo, int n, float scale, MemorySegment mask, long mo) {
+    ReferenceKernels.softmaxRow(MemorySegment.ofArray(x), xo, 1, n, scale, mask, mo, 1);
+  }
+
+  @Override
+  public void vecMatRows(float[] a, int lda, int len, float[] b, int ldb, int n, float[] out, int ldo) {
+    vecMatRowsScalar(a, lda, len, b, ldb, 0, n, out, ldo);
   }
 
   @Override

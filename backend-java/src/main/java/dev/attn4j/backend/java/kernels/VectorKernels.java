@@ -336,57 +336,124 @@ final class VectorKernels extends KernelProvider {
   }
 
   @Override
-  public void softmaxScores(float[] x, int n, float scale, MemorySegment mask, long mo) {
-    float max = scaleMaskMax(x, n, scale, mask, mo * Float.BYTES);
+  public void softmaxScores(float[] x, int xo, int n, float scale, MemorySegment mask, long mo) {
+    float max = scaleMaskMax(x, xo, n, scale, mask, mo * Float.BYTES);
     if (max == Float.NEGATIVE_INFINITY) {
-      java.util.Arrays.fill(x, 0, n, 0f);
+      java.util.Arrays.fill(x, xo, xo + n, 0f);
       return;
     }
-    float inv = 1f / expSum(x, n, max);
+    float inv = 1f / expSum(x, xo, n, max);
     int i = 0;
     for (; i <= n - L; i += L) {
-      FloatVector.fromArray(S, x, i).mul(inv).intoArray(x, i);
+      FloatVector.fromArray(S, x, xo + i).mul(inv).intoArray(x, xo + i);
     }
     for (; i < n; i++) {
-      x[i] *= inv;
+      x[xo + i] *= inv;
     }
   }
 
+  @Override
+  public void vecMatRows(float[] a, int lda, int len, float[] b, int ldb, int n, float[] out, int ldo) {
+    int j = 0;
+    for (; j <= n - 2 * L; j += 2 * L) {
+      vecMatRows2(a, lda, len, b, ldb, j, out, ldo);
+    }
+    for (; j <= n - L; j += L) {
+      vecMatRows1(a, lda, len, b, ldb, j, out, ldo);
+    }
+    vecMatRowsScalar(a, lda, len, b, ldb, j, n, out, ldo);
+  }
+
+  /** Two vectors of columns for all four rows: eight accumulators, two loads of {@code b} per step of {@code t}. */
+  private static void vecMatRows2(float[] a, int lda, int len, float[] b, int ldb, int j, float[] out, int ldo) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    for (int t = 0; t < len; t++) {
+      int r = t * ldb + j;
+      FloatVector b0 = FloatVector.fromArray(S, b, r);
+      FloatVector b1 = FloatVector.fromArray(S, b, r + L);
+      FloatVector av = FloatVector.broadcast(S, a[t]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(S, a[lda + t]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(S, a[2 * lda + t]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(S, a[3 * lda + t]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+    }
+    c00.intoArray(out, j);
+    c01.intoArray(out, j + L);
+    c10.intoArray(out, ldo + j);
+    c11.intoArray(out, ldo + j + L);
+    c20.intoArray(out, 2 * ldo + j);
+    c21.intoArray(out, 2 * ldo + j + L);
+    c30.intoArray(out, 3 * ldo + j);
+    c31.intoArray(out, 3 * ldo + j + L);
+  }
+
+  private static void vecMatRows1(float[] a, int lda, int len, float[] b, int ldb, int j, float[] out, int ldo) {
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = FloatVector.zero(S);
+    FloatVector c2 = FloatVector.zero(S);
+    FloatVector c3 = FloatVector.zero(S);
+    for (int t = 0; t < len; t++) {
+      FloatVector bv = FloatVector.fromArray(S, b, t * ldb + j);
+      c0 = FloatVector.broadcast(S, a[t]).fma(bv, c0);
+      c1 = FloatVector.broadcast(S, a[lda + t]).fma(bv, c1);
+      c2 = FloatVector.broadcast(S, a[2 * lda + t]).fma(bv, c2);
+      c3 = FloatVector.broadcast(S, a[3 * lda + t]).fma(bv, c3);
+    }
+    c0.intoArray(out, j);
+    c1.intoArray(out, ldo + j);
+    c2.intoArray(out, 2 * ldo + j);
+    c3.intoArray(out, 3 * ldo + j);
+  }
+
   /** {@code x = scale * x + mask} in place; returns the maximum (NaN-propagating like the lanes' MAX). */
-  private static float scaleMaskMax(float[] x, int n, float scale, MemorySegment mask, long mb) {
+  private static float scaleMaskMax(float[] x, int xo, int n, float scale, MemorySegment mask, long mb) {
     FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
     int i = 0;
     for (; i <= n - L; i += L) {
-      FloatVector v = FloatVector.fromArray(S, x, i).mul(scale);
+      FloatVector v = FloatVector.fromArray(S, x, xo + i).mul(scale);
       if (mask != null) {
         v = v.add(FloatVector.fromMemorySegment(S, mask, mb + (long) i * Float.BYTES, LE));
       }
-      v.intoArray(x, i);
+      v.intoArray(x, xo + i);
       vmax = vmax.lanewise(VectorOperators.MAX, v);
     }
     float max = vmax.reduceLanes(VectorOperators.MAX);
     for (; i < n; i++) {
-      float v = x[i] * scale + (mask == null ? 0f : mask.getAtIndex(Layouts.F32, mb / Float.BYTES + i));
-      x[i] = v;
+      float v = x[xo + i] * scale + (mask == null ? 0f : mask.getAtIndex(Layouts.F32, mb / Float.BYTES + i));
+      x[xo + i] = v;
       max = Float.isNaN(v) || Float.isNaN(max) ? Float.NaN : Math.max(max, v);
     }
     return max;
   }
 
   /** {@code x = exp(x - max)} in place; returns the sum, in a fixed order. */
-  private static float expSum(float[] x, int n, float max) {
+  private static float expSum(float[] x, int xo, int n, float max) {
     FloatVector vsum = FloatVector.zero(S);
     int i = 0;
     for (; i <= n - L; i += L) {
-      FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, i).sub(max));
+      FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xo + i).sub(max));
       vsum = vsum.add(e);
-      e.intoArray(x, i);
+      e.intoArray(x, xo + i);
     }
     if (i < n) {
       VectorMask<Float> m = S.indexInRange(i, n);
-      FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, i, m).sub(max));
+      FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xo + i, m).sub(max));
       vsum = vsum.add(e, m);
-      e.intoArray(x, i, m);
+      e.intoArray(x, xo + i, m);
     }
     return VectorMath.sum(vsum);
   }
