@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -47,10 +46,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class EncoderBenchmark {
-  /** Layers, hidden, heads, FFN of the presets. */
-  private static final Map<String, int[]> PRESETS = Map.of("minilm", new int[] {6, 384, 12, 1536}, "bge-small", new int[] {12, 384, 12, 1536},
-      "bert-base", new int[] {12, 768, 12, 3072});
-
   @Param({"java", "openblas", "onednn"})
   public String backend;
 
@@ -77,10 +72,10 @@ public class EncoderBenchmark {
     int seq = Integer.parseInt(d[1]);
     impl = BenchBackends.open(backend, threads);
     weights = TensorScope.open();
-    int[] shape = PRESETS.get(model);
-    if (shape != null) {
-      encoder = SeededEncoder.build(weights, shape[0], shape[1], shape[2], shape[3], 42);
-      x = weights.of(SeededEncoder.uniform(7, batch * seq * shape[1], 1f), batch, seq, shape[1]);
+    SeededEncoder.Preset preset = SeededEncoder.PRESETS.get(model);
+    if (preset != null) {
+      encoder = preset.build(weights, 42);
+      x = weights.of(SeededEncoder.uniform(7, batch * seq * preset.hidden(), 1f), batch, seq, preset.hidden());
     } else {
       Path path = Path.of(model);
       bert = BertModel.load(Files.isDirectory(path) ? path : OnnxImport.cachedFromJar(path));

@@ -39,13 +39,11 @@ import picocli.CommandLine.Option;
     description = "Time encoder forward passes per backend and shape (interleaved runs), optionally against ONNX Runtime on the same ONNX model.")
 final class BenchCommand implements Callable<Integer> {
   /** Shapes of the presets: layers, hidden, heads, FFN. */
-  private static final Map<String, int[]> PRESETS = Map.of("bert-base", new int[] {12, 768, 12, 3072}, "bert-large", new int[] {24, 1024, 16, 4096},
-      "minilm", new int[] {6, 384, 12, 1536});
 
   @Option(names = "--model", paramLabel = "DIR|FILE.onnx|JAR|G:A:V", description = "A real model (default when neither is given: all-MiniLM-L6-v2).")
   String model;
 
-  @Option(names = "--preset", description = "Seeded random encoder of a named shape: bert-base, bert-large, minilm (no download).")
+  @Option(names = "--preset", description = "Seeded random encoder of a named shape: bert-base, bert-large, bge-small, minilm (no download).")
   String preset;
 
   @Option(names = "--backend", description = "Backends to time; repeatable (default: every available one).")
@@ -101,8 +99,8 @@ final class BenchCommand implements Callable<Integer> {
     if (preset != null && model != null) {
       throw new IllegalArgumentException("give --model or --preset, not both");
     }
-    if (preset != null && !PRESETS.containsKey(preset)) {
-      throw new IllegalArgumentException("unknown --preset '" + preset + "'; known: " + PRESETS.keySet());
+    if (preset != null && !SeededEncoder.PRESETS.containsKey(preset)) {
+      throw new IllegalArgumentException("unknown --preset '" + preset + "'; known: " + SeededEncoder.PRESETS.keySet());
     }
     if (vs != null && !vs.equals("onnxruntime")) {
       throw new IllegalArgumentException("--vs supports 'onnxruntime' only, got '" + vs + "'");
@@ -120,8 +118,9 @@ final class BenchCommand implements Callable<Integer> {
       Encoder encoder = null;
       int[] shape;
       if (preset != null) {
-        shape = PRESETS.get(preset);
-        encoder = SeededEncoder.build(weights, shape[0], shape[1], shape[2], shape[3], 42);
+        SeededEncoder.Preset p = SeededEncoder.PRESETS.get(preset);
+        shape = new int[] {p.layers(), p.hidden(), p.heads(), p.ffn()};
+        encoder = p.build(weights, 42);
       } else {
         bert = BertModel.load(ModelSource.resolve(model));
         var c = bert.config();
@@ -303,9 +302,7 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   static double flops(int[] shape, int batch, int seq) {
-    double h = shape[1];
-    double f = shape[3];
-    return 2.0 * batch * seq * shape[0] * (4 * h * h + 2 * h * f + 2.0 * seq * h);
+    return SeededEncoder.flops(shape[0], shape[1], shape[3], batch, seq);
   }
 
   private static long peakRssKb() {

@@ -33,6 +33,23 @@ class ModelCommandsTest {
   }
 
   @Test
+  void encodeTimingReportsWhenTheModelWasReady() throws IOException {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream saved = System.err;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    int status;
+    try {
+      status = Main.run("encode", "--model", refs("synthetic-bert-tiny").toString(), "--text", "hello world", "--backend", "java", "--timing",
+          "--output", dir.resolve("t.json").toString());
+    } finally {
+      System.setErr(saved);
+    }
+    assertEquals(0, status);
+    String text = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(text.matches("(?s).*timing: ready to encode \\d+ ms after JVM start .*first forward \\d+ ms \\(1 rows x \\d+ tokens\\).*"), text);
+  }
+
+  @Test
   void encodeMatchesTheGoldenWhetherBatchedOrNot() throws IOException {
     Path model = refs("synthetic-bert-tiny");
     JsonNode golden = JSON.readTree(model.resolve("golden/public/p06_batch_padding.json").toFile());

@@ -7,6 +7,7 @@ import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.spi.Activation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -17,6 +18,25 @@ import java.util.SplittableRandom;
  * <p>Stateless and thread-safe. Stability: experimental.
  */
 public final class SeededEncoder {
+  /**
+   * A named encoder shape, as the bench command and the JMH benchmarks know them. Immutable.
+   *
+   * @param layers encoder layers
+   * @param hidden model width
+   * @param heads attention heads
+   * @param ffn feed-forward width
+   */
+  public record Preset(int layers, int hidden, int heads, int ffn) {
+    /** This shape's encoder with weights from {@code seed}, in {@code scope}. */
+    public Encoder build(TensorScope scope, long seed) {
+      return SeededEncoder.build(scope, layers, hidden, heads, ffn, seed);
+    }
+  }
+
+  /** bert-base, bert-large, bge-small and minilm (all-MiniLM-L6-v2's shape). */
+  public static final Map<String, Preset> PRESETS = Map.of("bert-base", new Preset(12, 768, 12, 3072), "bert-large", new Preset(24, 1024, 16, 4096),
+      "bge-small", new Preset(12, 384, 12, 1536), "minilm", new Preset(6, 384, 12, 1536));
+
   private SeededEncoder() {}
 
   /** An encoder of {@code layers} layers whose weights live in {@code scope}. */

@@ -102,13 +102,6 @@ public abstract class KernelProvider {
   /** Layer normalization in place. */
   public abstract void layerNormRow(MemorySegment x, long xo, int n, MemorySegment g, long go, MemorySegment b, long bo, float eps);
 
-  /**
-   * A vector times a row-major matrix: {@code out[oo + j] = sum_t a[ao + t] * b[bo + t * ldb + j]} for {@code j < n},
-   * {@code t < len}, with fused multiply-adds in an order fixed by the provider and {@code n} (never by threads).
-   * Attention's scores ({@code q K^T}) and context ({@code p V}) rows.
-   */
-  public abstract void vecMat(float[] a, int ao, int len, float[] b, int bo, int ldb, int n, float[] out, int oo);
-
   /** Rows {@link #vecMatRows} computes at once. */
   public static final int ROWS = 4;
 
@@ -130,17 +123,6 @@ public abstract class KernelProvider {
         }
         out[r * ldo + j] = s;
       }
-    }
-  }
-
-  /** {@link #vecMat} for columns {@code [from, n)} one at a time; the providers' tail. */
-  static void vecMatScalar(float[] a, int ao, int len, float[] b, int bo, int ldb, int from, int n, float[] out, int oo) {
-    for (int j = from; j < n; j++) {
-      float s = 0;
-      for (int t = 0; t < len; t++) {
-        s = Math.fma(a[ao + t], b[bo + t * ldb + j], s);
-      }
-      out[oo + j] = s;
     }
   }
 

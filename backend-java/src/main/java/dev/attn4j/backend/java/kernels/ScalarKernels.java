@@ -76,11 +76,6 @@ final class ScalarKernels extends KernelProvider {
   }
 
   @Override
-  public void vecMat(float[] a, int ao, int len, float[] b, int bo, int ldb, int n, float[] out, int oo) {
-    vecMatScalar(a, ao, len, b, bo, ldb, 0, n, out, oo);
-  }
-
-  @Override
   public void softmaxScores(float[] x, int xo, int n, float scale, MemorySegment mask, long mo) {
     ReferenceKernels.softmaxRow(MemorySegment.ofArray(x), xo, 1, n, scale, mask, mo, 1);
   }

@@ -147,14 +147,14 @@ final class VectorKernels extends KernelProvider {
 
   @Override
   public void biasActivateRow(MemorySegment x, long xo, MemorySegment bias, long bo, int n, Activation act) {
-    // One loop per activation, full vectors first and one masked tail: with the activation switched and the lanes
-    // masked inside a single loop, C2's code ran this pass 4-5x slower (GELU over [128, 1536]: ~450 us on 2 threads).
+    // Full vectors first and one masked tail: with every lane masked inside the loop, C2's code ran this pass 3-5x
+    // slower (GELU over [128, 1536]: ~450 us on 2 threads, ~125-250 us now).
     long xb = xo * Float.BYTES;
     long bb = bo * Float.BYTES;
-    switch (act) {
-      case IDENTITY -> addBiasRow(x, xb, bias, bb, n);
-      case GELU -> geluRow(x, xb, bias, bb, n);
-      default -> activateRow(x, xb, bias, bb, n, act);
+    if (act == Activation.IDENTITY) {
+      addBiasRow(x, xb, bias, bb, n);
+    } else {
+      activateRow(x, xb, bias, bb, n, act);
     }
   }
 
@@ -171,21 +171,6 @@ final class VectorKernels extends KernelProvider {
       VectorMask<Float> m = S.indexInRange(i, n);
       long d = (long) i * Float.BYTES;
       FloatVector.fromMemorySegment(S, x, xb + d, LE, m).add(FloatVector.fromMemorySegment(S, bias, bb + d, LE, m)).intoMemorySegment(x, xb + d, LE, m);
-    }
-  }
-
-  private static void geluRow(MemorySegment x, long xb, MemorySegment bias, long bb, int n) {
-    int i = 0;
-    for (; i <= n - L; i += L) {
-      long d = (long) i * Float.BYTES;
-      FloatVector v = FloatVector.fromMemorySegment(S, x, xb + d, LE);
-      if (bias != null) {
-        v = v.add(FloatVector.fromMemorySegment(S, bias, bb + d, LE));
-      }
-      gelu(v).intoMemorySegment(x, xb + d, LE);
-    }
-    if (i < n) {
-      activateTail(x, xb, bias, bb, i, n, Activation.GELU);
     }
   }
 
@@ -283,56 +268,6 @@ final class VectorKernels extends KernelProvider {
     long d = (long) i * Float.BYTES;
     FloatVector v = FloatVector.fromMemorySegment(S, x, xb + d, LE, m).mul(scale);
     return mask == null ? v : v.add(FloatVector.fromMemorySegment(S, mask, mb + d, LE, m));
-  }
-
-  @Override
-  public void vecMat(float[] a, int ao, int len, float[] b, int bo, int ldb, int n, float[] out, int oo) {
-    int j = 0;
-    for (; j <= n - 4 * L; j += 4 * L) {
-      vecMat4(a, ao, len, b, bo + j, ldb, out, oo + j);
-    }
-    for (; j <= n - L; j += L) {
-      vecMat1(a, ao, len, b, bo + j, ldb, out, oo + j);
-    }
-    vecMatScalar(a, ao, len, b, bo, ldb, j, n, out, oo);
-  }
-
-  /** Four vectors of columns, accumulated in registers over all of {@code t}. */
-  private static void vecMat4(float[] a, int ao, int len, float[] b, int bo, int ldb, float[] out, int oo) {
-    FloatVector c0 = FloatVector.zero(S);
-    FloatVector c1 = FloatVector.zero(S);
-    FloatVector c2 = FloatVector.zero(S);
-    FloatVector c3 = FloatVector.zero(S);
-    for (int t = 0; t < len; t++) {
-      FloatVector av = FloatVector.broadcast(S, a[ao + t]);
-      int r = bo + t * ldb;
-      c0 = av.fma(FloatVector.fromArray(S, b, r), c0);
-      c1 = av.fma(FloatVector.fromArray(S, b, r + L), c1);
-      c2 = av.fma(FloatVector.fromArray(S, b, r + 2 * L), c2);
-      c3 = av.fma(FloatVector.fromArray(S, b, r + 3 * L), c3);
-    }
-    c0.intoArray(out, oo);
-    c1.intoArray(out, oo + L);
-    c2.intoArray(out, oo + 2 * L);
-    c3.intoArray(out, oo + 3 * L);
-  }
-
-  /**
-   * One vector of columns. Even and odd {@code t} go to two accumulators added at the end: two independent FMA chains
-   * instead of one, as attention's context row ({@code p V}, few columns, many {@code t}) is latency-bound otherwise.
-   */
-  private static void vecMat1(float[] a, int ao, int len, float[] b, int bo, int ldb, float[] out, int oo) {
-    FloatVector even = FloatVector.zero(S);
-    FloatVector odd = FloatVector.zero(S);
-    int t = 0;
-    for (; t + 1 < len; t += 2) {
-      even = FloatVector.broadcast(S, a[ao + t]).fma(FloatVector.fromArray(S, b, bo + t * ldb), even);
-      odd = FloatVector.broadcast(S, a[ao + t + 1]).fma(FloatVector.fromArray(S, b, bo + (t + 1) * ldb), odd);
-    }
-    if (t < len) {
-      even = FloatVector.broadcast(S, a[ao + t]).fma(FloatVector.fromArray(S, b, bo + t * ldb), even);
-    }
-    even.add(odd).intoArray(out, oo);
   }
 
   @Override

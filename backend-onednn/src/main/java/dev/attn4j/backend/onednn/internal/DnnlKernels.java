@@ -237,21 +237,19 @@ public final class DnnlKernels {
     if (blocked == null) {
       return null;
     }
-    {
-      // Freed by the GC once the PackedWeight is unreachable (its model dropped), not only when the backend closes:
-      // one backend may serve many models over its life.
-      MemorySegment data = Arena.ofAuto().allocate(dnnl.mdSize(blocked), 64);
-      Optional<Primitive> reorder = engine.primitive("reorder-pack|" + key(plain) + "|" + k + "x" + n, () -> create(owned -> {
-        MemorySegment from = md(plain, Dnnl.DT_F32, owned);
-        MemorySegment pd = withAttr(null, attr -> dnnl.reorderPd(engine.handle(), from, blocked, attr));
-        return pd == null ? null : new Primitive(dnnl, pd, new int[] {Dnnl.ARG_SRC, Dnnl.ARG_DST}, new MemorySegment[] {from, blocked}, owned);
-      }));
-      if (reorder.isEmpty()) {
-        return null;
-      }
-      engine.executeAndRelease(reorder.get(), weight.segment(), data);
-      return new PackedWeight(data, blocked, n, k);
+    Optional<Primitive> reorder = engine.primitive("reorder-pack|" + key(plain) + "|" + k + "x" + n, () -> create(owned -> {
+      MemorySegment from = md(plain, Dnnl.DT_F32, owned);
+      MemorySegment pd = withAttr(null, attr -> dnnl.reorderPd(engine.handle(), from, blocked, attr));
+      return pd == null ? null : new Primitive(dnnl, pd, new int[] {Dnnl.ARG_SRC, Dnnl.ARG_DST}, new MemorySegment[] {from, blocked}, owned);
+    }));
+    if (reorder.isEmpty()) {
+      return null;
     }
+    // Freed by the GC once the PackedWeight is unreachable (its model dropped), not only when the backend closes:
+    // one backend may serve many models over its life.
+    MemorySegment data = Arena.ofAuto().allocate(dnnl.mdSize(blocked), 64);
+    engine.executeAndRelease(reorder.get(), weight.segment(), data);
+    return new PackedWeight(data, blocked, n, k);
   }
 
   /** The weights layout oneDNN chooses for a {@code [rows, k] x [k, n]} f32 matmul; one descriptor per shape, kept until close. */

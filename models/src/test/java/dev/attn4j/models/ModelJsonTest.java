@@ -1,0 +1,44 @@
+package dev.attn4j.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The model files' JSON reader (the streaming parser behind config.json, tokenizer files and safetensors headers). */
+class ModelJsonTest {
+  private static final String CONFIG = """
+      {"model_type": "bert", "vocab_size": 30, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2,
+       "intermediate_size": 16, "max_position_embeddings": 12, "type_vocab_size": 2, "layer_norm_eps": 1e-12,
+       "hidden_act": "gelu"}""";
+
+  @TempDir Path dir;
+
+  private Path write(String json) throws IOException {
+    return Files.writeString(dir.resolve("config.json"), json);
+  }
+
+  @Test
+  void readsNumbersOfEveryKind() throws IOException {
+    BertConfig c = BertConfig.read(write(CONFIG));
+    assertEquals(8, c.hiddenSize());
+    assertEquals(1e-12f, c.layerNormEps());
+  }
+
+  @Test
+  void duplicateKeysAndTrailingContentAreErrorsNamingTheFile() throws IOException {
+    Path dup = write(CONFIG.replace("\"hidden_act\": \"gelu\"}", "\"hidden_act\": \"gelu\", \"hidden_size\": 16}"));
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> BertConfig.read(dup));
+    assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("hidden_size"), e.getMessage());
+    Path trailing = write(CONFIG + " {}");
+    e = assertThrows(ModelFormatException.class, () -> BertConfig.read(trailing));
+    assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("after the end"), e.getMessage());
+    Path truncated = write(CONFIG.substring(0, CONFIG.length() / 2));
+    assertThrows(ModelFormatException.class, () -> BertConfig.read(truncated));
+  }
+}
