@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -68,6 +69,9 @@ final class BenchCommand implements Callable<Integer> {
       + "left spinning do not slow the next one down (default: ${DEFAULT-VALUE}).")
   int settleMs;
 
+  @Option(names = "--option", paramLabel = "KEY=VALUE", description = "A backend property for every backend timed, e.g. onednn.precision=bf16; repeatable.")
+  Map<String, String> properties = new LinkedHashMap<>();
+
   @Option(names = "--vs", description = "Also run this engine on the same ONNX model: onnxruntime.")
   String vs;
 
@@ -111,6 +115,9 @@ final class BenchCommand implements Callable<Integer> {
     double peakGflops = peak != null ? peak : PeakFma.measure(t);
     List<BackendProvider> providers = choose();
     BackendOptions options = BackendOptions.defaults().withThreads(t);
+    for (Map.Entry<String, String> p : properties.entrySet()) {
+      options = options.with(p.getKey(), p.getValue());
+    }
     List<Row> rows = new ArrayList<>();
     Path extracted = null; // a temporary folder when ONNX Runtime needs the export out of a jar
     try (TensorScope weights = TensorScope.open()) {
@@ -196,14 +203,31 @@ final class BenchCommand implements Callable<Integer> {
                 for (int w = 0; w < Math.max(3, warmup); w++) {
                   wrapped.run(); // the new receiver type at every call site recompiles them: warm that up too
                 }
-                pb.reset();
-                long t0 = System.nanoTime();
-                wrapped.run();
-                double total = (System.nanoTime() - t0) / 1e6;
-                System.out.printf(Locale.ROOT, "profile %s, batch %d x %d: %.2f ms%n", backend.name(), b, s, total);
-                pb.totals().entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
-                    .forEach(k -> System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%% %5d calls%n", k.getKey(), k.getValue()[0] / 1e6,
-                        100 * k.getValue()[0] / 1e6 / total, k.getValue()[1]));
+                // As many profiled forwards as timed ones, each kernel's figure the median over them: one forward
+                // on this kind of machine can be twice as slow as the next.
+                double[] totals = new double[runs];
+                Map<String, double[]> perKernel = new TreeMap<>();
+                Map<String, Long> calls = new TreeMap<>();
+                for (int r = 0; r < runs; r++) {
+                  pb.reset();
+                  long t0 = System.nanoTime();
+                  wrapped.run();
+                  totals[r] = (System.nanoTime() - t0) / 1e6;
+                  for (Map.Entry<String, long[]> k : pb.totals().entrySet()) {
+                    perKernel.computeIfAbsent(k.getKey(), x -> new double[runs])[r] = k.getValue()[0] / 1e6;
+                    calls.put(k.getKey(), k.getValue()[1]);
+                  }
+                }
+                double total = median(totals);
+                Map<String, Double> medians = new TreeMap<>();
+                perKernel.forEach((k, v) -> medians.put(k, median(v)));
+                double inKernels = medians.values().stream().mapToDouble(Double::doubleValue).sum();
+                System.out.printf(Locale.ROOT, "profile %s, batch %d x %d: %.2f ms (median of %d forwards; each kernel's median)%n", backend.name(), b,
+                    s, total, runs);
+                medians.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
+                    .forEach(k -> System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%% %5d calls%n", k.getKey(), k.getValue(),
+                        100 * k.getValue() / total, calls.get(k.getKey())));
+                System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%%%n", "outside kernel calls", total - inKernels, 100 * (total - inKernels) / total);
               }
             }
           }

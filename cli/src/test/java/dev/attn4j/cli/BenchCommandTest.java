@@ -61,14 +61,15 @@ class BenchCommandTest {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
     try {
-      assertEquals(0, Main.run("bench", "--model", tiny.toString(), "--backend", "java", "--seq", "8", "--runs", "1", "--warmup", "0", "--peak", "100",
+      assertEquals(0, Main.run("bench", "--model", tiny.toString(), "--backend", "java", "--seq", "8", "--runs", "2", "--warmup", "0", "--peak", "100",
           "--profile"));
     } finally {
       System.setOut(old);
     }
     String out = buf.toString(StandardCharsets.UTF_8);
     // 3 layers: 4 linear calls each, and one attention call each.
-    assertTrue(out.contains("profile java, batch 1 x 8") && out.contains("attention") && out.matches("(?s).*attention\\s+[0-9.]+ ms\\s+[0-9.]+% +3 calls.*"), out);
+    assertTrue(out.contains("profile java, batch 1 x 8") && out.contains("median of 2 forwards") && out.contains("attention")
+        && out.matches("(?s).*attention\\s+[0-9.]+ ms\\s+[0-9.]+% +3 calls.*") && out.matches("(?s).*outside kernel calls\\s+-?[0-9.]+ ms.*"), out);
   }
 
   @Test
@@ -78,5 +79,20 @@ class BenchCommandTest {
     assertEquals(Main.USAGE, Main.run("bench", "--vs", "tensorflow"));
     assertEquals(Main.USAGE, Main.run("bench", "--seq", "100000", "--runs", "1", "--peak", "1"));
     assertEquals(Main.USAGE, Main.run("bench", "--runs", "0"));
+  }
+
+  @Test
+  void optionsReachTheBackend() {
+    // oneDNN rejects a precision it does not know, naming it: the property got there.
+    PrintStream old = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(Main.USAGE, Main.run("bench", "--preset", "minilm", "--backend", "onednn", "--option", "onednn.precision=fp8", "--runs", "1", "--peak", "1"));
+    } finally {
+      System.setErr(old);
+    }
+    String err = buf.toString(StandardCharsets.UTF_8);
+    assertTrue(err.contains("fp8"), err);
   }
 }

@@ -24,14 +24,14 @@ import java.util.function.IntConsumer;
 
 /**
  * The pure-Java backend: packed, cache-blocked GEMM and row kernels on the Vector API (or scalar), spread
- * over a private pool of {@link #threads()} workers.
+ * over {@link #threads()} threads: the caller and a private pool of {@code threads() - 1} workers.
  *
  * <p>Native backends extend this class and override the kernels their library accelerates; everything else
  * they inherit. Options: {@code threads}; property {@value #SIMD_PROPERTY} = {@code false} forces the scalar
  * kernels (the system property of the same name does too).
  *
  * <p>Thread-safe: kernels may be called concurrently from several threads (on disjoint outputs); their work
- * shares this instance's workers. {@link #close()} stops the workers.
+ * shares this instance's workers, one call's fan-out at a time. {@link #close()} stops the workers.
  *
  * <p>Stability: stable since 0.1 for use; subclassing is for attn4j's own backends (experimental).
  */
