@@ -24,7 +24,8 @@ import java.util.Set;
  *
  * <p>Implementations must be safe for concurrent calls from several threads on disjoint outputs. The
  * caller owns the backend and must {@link #close()} it, which releases its threads and native resources;
- * calling a kernel after {@code close()} is an {@link IllegalStateException}.
+ * calling {@code gemm} or any kernel the backend implements itself after {@code close()} is an
+ * {@link IllegalStateException} (the conformance suite checks it; this interface's defaults hold no state).
  *
  * <p>Stability: stable since 0.1 (new default methods may be added).
  */

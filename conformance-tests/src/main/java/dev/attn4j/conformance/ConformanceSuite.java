@@ -136,7 +136,11 @@ public final class ConformanceSuite {
       }
       Tolerances tol = Tolerances.of(suite.precision);
       return switch (group) {
-        case KERNELS -> new KernelCases(backend, tol).nodes();
+        case KERNELS -> {
+          List<DynamicNode> kernels = new ArrayList<>(new KernelCases(backend, tol).nodes());
+          kernels.addAll(new LifecycleCases(suite.provider, suite.options).nodes());
+          yield kernels;
+        }
         case LAYERS -> own(new LayerCases(backend, tol)).nodes();
         case MODELS -> own(new ModelCases(backend, tol, references())).nodes();
         case DETERMINISM -> new DeterminismCases(backend, suite.provider, suite.options).nodes();

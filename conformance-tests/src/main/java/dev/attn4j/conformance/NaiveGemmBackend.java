@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 
 /** The smallest complete backend: a triple-loop GEMM and nothing else; every other kernel is the SPI default. */
 public final class NaiveGemmBackend implements Backend {
+  private volatile boolean closed;
   private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
   @Override
@@ -23,6 +24,9 @@ public final class NaiveGemmBackend implements Backend {
 
   @Override
   public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
+    if (closed) {
+      throw new IllegalStateException("naive backend is closed");
+    }
     GemmProblem p = GemmProblem.of(a, transA, b, transB, c);
     MemorySegment as = p.a();
     MemorySegment bs = p.b();
@@ -43,5 +47,7 @@ public final class NaiveGemmBackend implements Backend {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    closed = true;
+  }
 }

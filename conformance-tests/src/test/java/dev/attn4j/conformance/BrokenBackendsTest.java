@@ -48,6 +48,14 @@ class BrokenBackendsTest {
   }
 
   @Test
+  void computingAfterCloseIsCaughtByTheLifecycleCase() {
+    List<CaseResult> r = run("ignores-close", Fixtures.IgnoresClose::new);
+    assertEquals(List.of("kernels: CLOSE twice, then gemm and every overridden kernel throw IllegalStateException"), failed(r));
+    CaseResult c = r.stream().filter(x -> x.name().startsWith("CLOSE")).findFirst().orElseThrow();
+    assertTrue(c.message().contains("gemm(7 arguments) returned normally"), c.message());
+  }
+
+  @Test
   void softmaxIgnoringTheMaskIsCaughtByTheMaskedCases() {
     List<CaseResult> r = run("softmax-ignores-mask", Fixtures.SoftmaxIgnoresMask::new);
     assertCaught(r, n -> n.contains("SOFTMAX(") && n.contains("mask=random"), n -> n.contains("GEMM") || n.contains("mask=none"));

@@ -42,6 +42,13 @@ final class Fixtures {
   /** A correct backend (naive GEMM, SPI defaults) with one kernel overridden by each fixture. */
   private abstract static class Broken implements Backend {
     final NaiveGemmBackend good = new NaiveGemmBackend();
+    private volatile boolean closed;
+
+    void checkOpen() {
+      if (closed) {
+        throw new IllegalStateException(name() + " is closed");
+      }
+    }
 
     @Override
     public String name() {
@@ -55,17 +62,22 @@ final class Fixtures {
 
     @Override
     public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
+      checkOpen();
       good.gemm(alpha, a, transA, b, transB, beta, c);
     }
 
     @Override
-    public void close() {}
+    public void close() {
+      closed = true;
+      good.close();
+    }
   }
 
   /** Softmax that ignores the mask. */
   static final class SoftmaxIgnoresMask extends Broken {
     @Override
     public void softmax(Tensor x, float scale, Tensor mask) {
+      checkOpen();
       super.softmax(x, scale, null);
     }
   }
@@ -74,6 +86,7 @@ final class Fixtures {
   static final class GemmSkipsLastColumn extends Broken {
     @Override
     public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
+      checkOpen();
       int n = c.dim(c.rank() - 1);
       if (n <= 1) {
         good.gemm(alpha, a, transA, b, transB, beta, c);
@@ -88,6 +101,7 @@ final class Fixtures {
   static final class LayerNormWrongEps extends Broken {
     @Override
     public void layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
+      checkOpen();
       super.layerNorm(x, gamma, beta, 1e-12f);
     }
   }
@@ -113,11 +127,22 @@ final class Fixtures {
 
     @Override
     public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
+      checkOpen();
       good.gemm(alpha, a, transA, b, transB, beta, c);
       if (c.size() > 8 && calls.incrementAndGet() % 2 == 0) {
         int[] first = new int[c.rank()];
         c.set(Math.nextUp(c.get(first)), first);
       }
+    }
+  }
+
+  /** A backend that keeps computing after {@code close()} (a native one would be using freed memory). */
+  static final class IgnoresClose extends Broken {
+    private final NaiveGemmBackend neverClosed = new NaiveGemmBackend();
+
+    @Override
+    public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
+      neverClosed.gemm(alpha, a, transA, b, transB, beta, c);
     }
   }
 }
