@@ -9,13 +9,16 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * A minimal third-party backend: GEMM as a cache-blocked loop, every other kernel inherited from the SPI's portable
- * defaults. Single-threaded; instances are stateless and safe to share between threads.
+ * defaults. Single-threaded; instances hold no state but whether they are closed, and are safe to share between
+ * threads.
  */
 public final class BlockedGemmBackend implements Backend {
   private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
   /** Rows of C and depth of the product per block: 32 x 256 floats of A stay in L1/L2 while B streams. */
   private static final int ROWS = 32;
   private static final int DEPTH = 256;
+
+  private volatile boolean closed;
 
   @Override
   public String name() {
@@ -29,6 +32,9 @@ public final class BlockedGemmBackend implements Backend {
 
   @Override
   public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
+    if (closed) {
+      throw new IllegalStateException("blocked-gemm backend is closed");
+    }
     // GemmProblem checks shapes, liveness and overlap, and resolves views and transposes into offsets and strides.
     GemmProblem p = GemmProblem.of(a, transA, b, transB, c);
     MemorySegment as = p.a();
@@ -70,5 +76,7 @@ public final class BlockedGemmBackend implements Backend {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    closed = true;
+  }
 }
