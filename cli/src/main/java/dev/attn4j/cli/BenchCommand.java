@@ -354,23 +354,34 @@ final class BenchCommand implements Callable<Integer> {
     return s[Math.min(s.length - 1, (int) Math.ceil(0.9 * s.length) - 1)];
   }
 
-  private Double ortMedian(List<Row> rows, Row r) {
-    return rows.stream().filter(x -> x.engine().equals("onnxruntime") && x.batch() == r.batch() && x.seq() == r.seq()).map(x -> median(x.ms())).findFirst()
-        .orElse(null);
+  private static double min(double[] a) {
+    return Arrays.stream(a).min().orElse(Double.NaN);
+  }
+
+  /** ONNX Runtime's row for {@code r}'s shape, or null when there is none or {@code r} is that row. */
+  private static Row ortRow(List<Row> rows, Row r) {
+    if (r.engine().equals("onnxruntime")) {
+      return null;
+    }
+    return rows.stream().filter(x -> x.engine().equals("onnxruntime") && x.batch() == r.batch() && x.seq() == r.seq()).findFirst().orElse(null);
   }
 
   private void printTable(List<Row> rows, int t, double peakGflops, long rssKb) {
-    System.out.printf(Locale.ROOT, "%-12s %5s %5s %10s %10s %9s %9s %7s %9s%n", "engine", "batch", "seq", "median ms", "p90 ms", "seq/s", "GFLOP/s",
-        "% peak", "vs ORT");
+    System.out.printf(Locale.ROOT, "%-12s %5s %5s %10s %10s %10s %9s %9s %7s %9s %9s%n", "engine", "batch", "seq", "median ms", "p90 ms", "best ms", "seq/s",
+        "GFLOP/s", "% peak", "vs ORT", "best vs");
     for (Row r : rows) {
       double med = median(r.ms());
-      Double ort = ortMedian(rows, r);
-      System.out.printf(Locale.ROOT, "%-12s %5d %5d %10.2f %10.2f %9.1f %9.1f %6.1f%% %9s%n", r.engine(), r.batch(), r.seq(), med, p90(r.ms()),
-          r.batch() / (med / 1e3), r.gflop() / (med / 1e3), 100 * r.gflop() / (med / 1e3) / peakGflops,
-          ort == null || r.engine().equals("onnxruntime") ? "" : String.format(Locale.ROOT, "%.2fx", med / ort));
+      Row ort = ortRow(rows, r);
+      System.out.printf(Locale.ROOT, "%-12s %5d %5d %10.2f %10.2f %10.2f %9.1f %9.1f %6.1f%% %9s %9s%n", r.engine(), r.batch(), r.seq(), med, p90(r.ms()),
+          min(r.ms()), r.batch() / (med / 1e3), r.gflop() / (med / 1e3), 100 * r.gflop() / (med / 1e3) / peakGflops,
+          ort == null ? "" : String.format(Locale.ROOT, "%.2fx", med / median(ort.ms())),
+          ort == null ? "" : String.format(Locale.ROOT, "%.2fx", min(r.ms()) / min(ort.ms())));
     }
     System.out.printf(Locale.ROOT, "%d threads; peak %.1f GFLOP/s (%s); peak RSS %s; %d runs per cell, interleaved with %d ms idle before each, after %d warm-up runs%n",
         t, peakGflops, peak != null ? "given" : "measured", rssKb < 0 ? "n/a" : rssKb / 1024 + " MB", runs, settleMs, warmup);
+    if (rows.stream().anyMatch(r -> ortRow(rows, r) != null)) {
+      System.out.println("vs ORT: median / ORT's median; best vs: fastest run / ORT's fastest run (less moved by a noisy machine)");
+    }
   }
 
   private void writeJson(List<Row> rows, int t, double peakGflops, long rssKb) throws Exception {
@@ -382,18 +393,20 @@ final class BenchCommand implements Callable<Integer> {
       g.writeArrayFieldStart("results");
       for (Row r : rows) {
         double med = median(r.ms());
-        Double ort = ortMedian(rows, r);
+        Row ort = ortRow(rows, r);
         g.writeStartObject();
         g.writeStringField("engine", r.engine());
         g.writeNumberField("batch", r.batch());
         g.writeNumberField("seq", r.seq());
         g.writeNumberField("median_ms", med);
         g.writeNumberField("p90_ms", p90(r.ms()));
+        g.writeNumberField("min_ms", min(r.ms()));
         g.writeNumberField("sequences_per_s", r.batch() / (med / 1e3));
         g.writeNumberField("gflops", r.gflop() / (med / 1e3));
         g.writeNumberField("percent_of_peak", 100 * r.gflop() / (med / 1e3) / peakGflops);
-        if (ort != null && !r.engine().equals("onnxruntime")) {
-          g.writeNumberField("ratio_vs_onnxruntime", med / ort);
+        if (ort != null) {
+          g.writeNumberField("ratio_vs_onnxruntime", med / median(ort.ms()));
+          g.writeNumberField("best_ratio_vs_onnxruntime", min(r.ms()) / min(ort.ms()));
         }
         g.writeArrayFieldStart("ms");
         for (double m : r.ms()) {

@@ -36,10 +36,18 @@ class BenchCommandTest {
     for (JsonNode r : results) {
       assertEquals(2, r.path("ms").size());
       assertTrue(r.path("median_ms").asDouble() > 0 && r.path("gflops").asDouble() > 0, r.toString());
+      assertEquals(Math.min(r.path("ms").get(0).asDouble(), r.path("ms").get(1).asDouble()), r.path("min_ms").asDouble(), r.toString());
       if (r.path("engine").asText().equals("onnxruntime")) {
         sawOrt = true;
       } else {
         assertTrue(r.path("ratio_vs_onnxruntime").asDouble() > 0, r.toString());
+        JsonNode ort = null;
+        for (JsonNode o : results) {
+          if (o.path("engine").asText().equals("onnxruntime") && o.path("batch").equals(r.path("batch")) && o.path("seq").equals(r.path("seq"))) {
+            ort = o;
+          }
+        }
+        assertEquals(r.path("min_ms").asDouble() / ort.path("min_ms").asDouble(), r.path("best_ratio_vs_onnxruntime").asDouble(), 1e-12, r.toString());
       }
     }
     assertTrue(sawOrt);
