@@ -449,7 +449,8 @@ final class KernelCases {
   private Stream<DynamicTest> attention() {
     List<DynamicTest> tests = new ArrayList<>();
     int[][] shapes = {{1, 1, 1, 1}, {2, 5, 5, 8}, {3, 7, 12, 16}, {1, 33, 17, 64}, {2, 1, 40, 24}, {4, 64, 64, 32}};
-    String[] masks = {"none", "padding", "causal", "bias"};
+    // "keys": the padding mask as [batch, 1, sk], broadcast over the queries (how MultiHeadAttention passes padding).
+    String[] masks = {"none", "padding", "keys", "causal", "bias"};
     for (int[] sh : shapes) {
       for (String mk : masks) {
         tests.add(dynamicTest("ATTENTION(batch=" + sh[0] + ",sq=" + sh[1] + ",sk=" + sh[2] + ",d=" + sh[3] + ",mask=" + mk + ")",
@@ -472,13 +473,14 @@ final class KernelCases {
     float scale = (float) (1 / Math.sqrt(d));
     float[] mask = null;
     int[] lengths = new int[batch];
-    if (maskKind.equals("padding") || maskKind.equals("causal")) {
+    boolean keysOnly = maskKind.equals("keys");
+    if (maskKind.equals("padding") || keysOnly || maskKind.equals("causal")) {
       mask = new float[batch * sq * sk];
       for (int b = 0; b < batch; b++) {
         lengths[b] = Math.max(0, sk - b * 3); // b > 0 pads; a fully padded sequence occurs when sk is small
         for (int i = 0; i < sq; i++) {
           for (int j = 0; j < sk; j++) {
-            boolean allowed = maskKind.equals("padding") ? j < lengths[b] : j <= i;
+            boolean allowed = maskKind.equals("causal") ? j <= i : j < lengths[b];
             mask[(b * sq + i) * sk + j] = allowed ? 0 : Float.NEGATIVE_INFINITY;
           }
         }
@@ -490,7 +492,7 @@ final class KernelCases {
       Tensor tq = s.of(q, batch, sq, d);
       Tensor tk = s.of(k, batch, sk, d);
       Tensor tv = s.of(v, batch, sk, d);
-      Tensor tm = mask == null ? null : s.of(mask, batch, sq, sk);
+      Tensor tm = mask == null ? null : keysOnly ? s.of(firstRows(mask, batch, sq, sk), batch, 1, sk) : s.of(mask, batch, sq, sk);
       Tensor out = s.of(Data.nans(batch * sq * d), batch, sq, d);
       Tensor probs = s.of(Data.nans(batch * sq * sk), batch, sq, sk);
       backend.scaledDotProductAttention(tq, tk, tv, tm, scale, out, probs);
@@ -515,6 +517,15 @@ final class KernelCases {
         Budget.check(name + " output", ref, Data.slice(outA, b, sq * d), i -> tol.attentionOutput(dsMax, sk, pv[i]));
       }
     }
+  }
+
+  /** Row 0 of each of the {@code batch} {@code [sq, sk]} matrices: a mask that is the same for every query. */
+  private static float[] firstRows(float[] mask, int batch, int sq, int sk) {
+    float[] rows = new float[batch * sk];
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(mask, b * sq * sk, rows, b * sk, sk);
+    }
+    return rows;
   }
 
   private void attentionWithoutProbabilitiesAndCrossLengths() {

@@ -123,20 +123,7 @@ public final class AttentionMask {
     if (isEmpty()) {
       return null;
     }
-    if (lengths != null) {
-      if (lengths.length != batch) {
-        throw new IllegalArgumentException("padding mask has " + lengths.length + " lengths for a batch of " + batch);
-      }
-      for (int b = 0; b < batch; b++) {
-        if (lengths[b] > keys) {
-          throw new IllegalArgumentException("sequence " + b + " has length " + lengths[b] + " but there are only " + keys + " keys");
-        }
-      }
-    }
-    if (keyMask != null && (keyMask.length / keyMaskLength != batch || keyMaskLength != keys)) {
-      throw new IllegalArgumentException("key mask is [" + keyMask.length / keyMaskLength + ", " + keyMaskLength + "] but attention is over "
-          + batch + " sequences of " + keys + " keys");
-    }
+    checkFits(batch, keys);
     if (!causal && bias == null && allKeysAllowed(batch, keys)) {
       // Padding that removes nothing (every sequence full length, e.g. an all-ones attention_mask): no mask at all,
       // so backends skip the additive term instead of adding zeros.
@@ -159,9 +146,7 @@ public final class AttentionMask {
       for (int hh = 0; hh < h; hh++) {
         for (int q = 0; q < queries; q++) {
           for (int k = 0; k < keys; k++, i++) {
-            boolean allowed = (lengths == null || k < lengths[b])
-                && (keyMask == null || keyMask[b * keyMaskLength + k] != 0)
-                && (!causal || k <= q);
+            boolean allowed = keyAllowed(b, k) && (!causal || k <= q);
             m[i] = !allowed ? Float.NEGATIVE_INFINITY : biasValues == null ? 0f : biasValues[i];
           }
         }
@@ -170,6 +155,51 @@ public final class AttentionMask {
     Tensor t = scope.allocate(batch, h, queries, keys);
     t.copyFrom(m);
     return t;
+  }
+
+  /**
+   * As {@link #toAdditive}, but when only padding or a key mask is set (the usual encoder case) the result does not
+   * depend on the query and is {@code [batch, 1, 1, keys]}, broadcast by the backend: {@code queries} times less to
+   * build and read. Every backend takes masks broadcastable to the scores (the conformance suite checks it).
+   */
+  Tensor toAdditiveBroadcast(TensorAllocator scope, int batch, int heads, int queries, int keys) {
+    if (isEmpty() || causal || bias != null) {
+      return toAdditive(scope, batch, heads, queries, keys);
+    }
+    checkFits(batch, keys);
+    if (allKeysAllowed(batch, keys)) {
+      return null;
+    }
+    float[] m = new float[Math.toIntExact((long) batch * keys)];
+    for (int b = 0; b < batch; b++) {
+      for (int k = 0; k < keys; k++) {
+        m[b * keys + k] = keyAllowed(b, k) ? 0f : Float.NEGATIVE_INFINITY;
+      }
+    }
+    Tensor t = scope.allocate(batch, 1, 1, keys);
+    t.copyFrom(m);
+    return t;
+  }
+
+  private boolean keyAllowed(int b, int k) {
+    return (lengths == null || k < lengths[b]) && (keyMask == null || keyMask[b * keyMaskLength + k] != 0);
+  }
+
+  private void checkFits(int batch, int keys) {
+    if (lengths != null) {
+      if (lengths.length != batch) {
+        throw new IllegalArgumentException("padding mask has " + lengths.length + " lengths for a batch of " + batch);
+      }
+      for (int b = 0; b < batch; b++) {
+        if (lengths[b] > keys) {
+          throw new IllegalArgumentException("sequence " + b + " has length " + lengths[b] + " but there are only " + keys + " keys");
+        }
+      }
+    }
+    if (keyMask != null && (keyMask.length / keyMaskLength != batch || keyMaskLength != keys)) {
+      throw new IllegalArgumentException("key mask is [" + keyMask.length / keyMaskLength + ", " + keyMaskLength + "] but attention is over "
+          + batch + " sequences of " + keys + " keys");
+    }
   }
 
   private boolean allKeysAllowed(int batch, int keys) {

@@ -134,7 +134,7 @@ public final class MultiHeadAttention {
         k = project(backend, scratch, context, 1, key);
         v = project(backend, scratch, context, 2, value);
       }
-      Tensor additive = mask == null ? null : mask.toAdditive(scratch, batch, heads, sq, sk);
+      Tensor additive = mask == null ? null : mask.toAdditiveBroadcast(scratch, batch, heads, sq, sk);
       Tensor ctx = scratch.allocate(batch, sq, hidden);
       backend.scaledDotProductAttention(q, k, v, additive, (float) (1 / Math.sqrt(hs)), splitHeads(ctx.reshape(batch, sq, heads, hs)), probs);
       output.forward(backend, ctx, Activation.IDENTITY, result);

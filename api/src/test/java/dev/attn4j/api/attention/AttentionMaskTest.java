@@ -28,6 +28,22 @@ class AttentionMaskTest {
   }
 
   @Test
+  void keyOnlyMasksAreBuiltOncePerSequenceAndBroadcastOverQueries() {
+    try (TensorScope s = TensorScope.open()) {
+      Tensor m = AttentionMask.padding(3, 1).withKeyMask(new int[][] {{1, 0, 1}, {1, 1, 1}}).toAdditiveBroadcast(s, 2, 4, 5, 3);
+      assertEquals(Shape.of(2, 1, 1, 3), m.shape());
+      assertArrayEquals(new float[] {0, X, 0, 0, X, X}, m.toArray());
+      // Expanded to the scores it equals the full mask.
+      Tensor full = AttentionMask.padding(3, 1).withKeyMask(new int[][] {{1, 0, 1}, {1, 1, 1}}).toAdditive(s, 2, 4, 5, 3);
+      assertArrayEquals(full.toArray(), m.expand(Shape.of(2, 1, 5, 3)).toArray());
+      assertNull(AttentionMask.padding(3, 3).toAdditiveBroadcast(s, 2, 4, 5, 3));
+      // Query-dependent parts keep the full layout.
+      assertEquals(Shape.of(1, 1, 2, 2), AttentionMask.padding(2).withCausal().toAdditiveBroadcast(s, 1, 4, 2, 2).shape());
+      assertThrows(IllegalArgumentException.class, () -> AttentionMask.padding(5).toAdditiveBroadcast(s, 1, 1, 2, 2));
+    }
+  }
+
+  @Test
   void paddingThatRemovesNothingIsNoMask() {
     try (TensorScope s = TensorScope.open()) {
       assertNull(AttentionMask.padding(3, 3).toAdditive(s, 2, 4, 3, 3));
