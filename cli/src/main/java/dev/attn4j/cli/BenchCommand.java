@@ -198,36 +198,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (profile) {
               for (Backend backend : opened) {
-                ProfilingBackend pb = new ProfilingBackend(backend);
-                Runner wrapped = runner(pb, bert, encoder, weights, b, s, shape[1]);
-                for (int w = 0; w < Math.max(3, warmup); w++) {
-                  wrapped.run(); // the new receiver type at every call site recompiles them: warm that up too
-                }
-                // As many profiled forwards as timed ones, each kernel's figure the median over them: one forward
-                // on this kind of machine can be twice as slow as the next.
-                double[] totals = new double[runs];
-                Map<String, double[]> perKernel = new TreeMap<>();
-                Map<String, Long> calls = new TreeMap<>();
-                for (int r = 0; r < runs; r++) {
-                  pb.reset();
-                  long t0 = System.nanoTime();
-                  wrapped.run();
-                  totals[r] = (System.nanoTime() - t0) / 1e6;
-                  for (Map.Entry<String, long[]> k : pb.totals().entrySet()) {
-                    perKernel.computeIfAbsent(k.getKey(), x -> new double[runs])[r] = k.getValue()[0] / 1e6;
-                    calls.put(k.getKey(), k.getValue()[1]);
-                  }
-                }
-                double total = median(totals);
-                Map<String, Double> medians = new TreeMap<>();
-                perKernel.forEach((k, v) -> medians.put(k, median(v)));
-                double inKernels = medians.values().stream().mapToDouble(Double::doubleValue).sum();
-                System.out.printf(Locale.ROOT, "profile %s, batch %d x %d: %.2f ms (median of %d forwards; each kernel's median)%n", backend.name(), b,
-                    s, total, runs);
-                medians.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
-                    .forEach(k -> System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%% %5d calls%n", k.getKey(), k.getValue(),
-                        100 * k.getValue() / total, calls.get(k.getKey())));
-                System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%%%n", "outside kernel calls", total - inKernels, 100 * (total - inKernels) / total);
+                profile(backend, bert, encoder, weights, b, s, shape[1]);
               }
             }
           }
@@ -289,6 +260,43 @@ final class BenchCommand implements Callable<Integer> {
       out.add(p);
     }
     return out;
+  }
+
+  /**
+   * Times each SPI call of {@code runs} more forwards of {@code backend} (after warming up the wrapped call sites) and
+   * prints, per kernel, the median over those forwards, then the forward's median time outside kernel calls.
+   */
+  private void profile(Backend backend, BertModel bert, Encoder encoder, TensorScope weights, int batch, int seq, int hidden)
+      throws Exception {
+    ProfilingBackend pb = new ProfilingBackend(backend);
+    Runner wrapped = runner(pb, bert, encoder, weights, batch, seq, hidden);
+    for (int w = 0; w < Math.max(3, warmup); w++) {
+      wrapped.run(); // the new receiver type at every call site recompiles them: warm that up too
+    }
+    // Medians over as many forwards as were timed: one forward on this kind of machine can be twice as slow as the next.
+    double[] totals = new double[runs];
+    Map<String, double[]> perKernel = new TreeMap<>();
+    Map<String, Long> calls = new TreeMap<>();
+    for (int r = 0; r < runs; r++) {
+      pb.reset();
+      long t0 = System.nanoTime();
+      wrapped.run();
+      totals[r] = (System.nanoTime() - t0) / 1e6;
+      for (Map.Entry<String, long[]> k : pb.totals().entrySet()) {
+        perKernel.computeIfAbsent(k.getKey(), x -> new double[runs])[r] = k.getValue()[0] / 1e6;
+        calls.put(k.getKey(), k.getValue()[1]);
+      }
+    }
+    double total = median(totals);
+    Map<String, Double> medians = new TreeMap<>();
+    perKernel.forEach((k, v) -> medians.put(k, median(v)));
+    double inKernels = medians.values().stream().mapToDouble(Double::doubleValue).sum();
+    System.out.printf(Locale.ROOT, "profile %s, batch %d x %d: %.2f ms (median of %d forwards; each kernel's median)%n", backend.name(), batch, seq,
+        total, runs);
+    medians.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
+        .forEach(k -> System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%% %5d calls%n", k.getKey(), k.getValue(), 100 * k.getValue() / total,
+            calls.get(k.getKey())));
+    System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%%%n", "outside kernel calls", total - inKernels, 100 * (total - inKernels) / total);
   }
 
   private static Runner runner(Backend backend, BertModel bert, Encoder encoder, TensorScope weights, int batch, int seq, int hidden) {

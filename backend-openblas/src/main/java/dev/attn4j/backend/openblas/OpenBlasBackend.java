@@ -14,9 +14,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code cblas_sgemm}/{@code cblas_sgemm_batch}; softmax, layer norm, activations and masks are backend-java's.
  * A GEMM whose strides BLAS cannot express (e.g. a broadcast row) also runs on the Java kernels.
  *
- * <p>Threads: {@link #threads()} is the size of the inherited Java worker pool, and those workers are the only
- * compute threads: OpenBLAS runs at one thread per call, and a product is split into blocks (or batch entries)
- * over the workers. OpenBLAS's own pool would keep spinning after each call and compete for the cores with the
+ * <p>Threads: {@link #threads()} threads compute, the calling thread and the inherited Java pool's
+ * {@code threads() - 1} workers, and no others: OpenBLAS runs at one thread per call, and a product is split into
+ * blocks (or batch entries) over those threads. OpenBLAS's own pool would keep spinning after each call and compete for the cores with the
  * Java row kernels that follow. Thread-safe: any number of Java threads may call concurrently (on disjoint
  * outputs).
  *

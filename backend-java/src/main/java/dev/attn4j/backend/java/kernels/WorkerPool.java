@@ -30,6 +30,8 @@ public final class WorkerPool implements AutoCloseable {
   private final ReentrantLock submit = new ReentrantLock();
   /** The job workers should help with; a new object per call, so a late worker never touches the next one's parts. */
   private volatile Job current;
+  /** Numbers jobs (under {@link #submit}), so that a worker remembers which it did without holding on to it. */
+  private long jobs;
   private volatile boolean closed;
 
   /** A pool of {@code threads >= 1} threads, the caller's included. */
@@ -70,7 +72,7 @@ public final class WorkerPool implements AutoCloseable {
     }
     submit.lock();
     try {
-      Job job = new Job(task, parts);
+      Job job = new Job(++jobs, task, parts);
       current = job;
       for (Worker w : workers) {
         if (w.parked) {
@@ -105,13 +107,15 @@ public final class WorkerPool implements AutoCloseable {
 
   /** One call's parts, handed out by a counter to whichever thread asks next. */
   private static final class Job {
+    final long id;
     final IntConsumer task;
     final int parts;
     final AtomicInteger next = new AtomicInteger();
     final AtomicInteger done = new AtomicInteger();
     final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-    Job(IntConsumer task, int parts) {
+    Job(long id, IntConsumer task, int parts) {
+      this.id = id;
       this.task = task;
       this.parts = parts;
     }
@@ -130,16 +134,11 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Spins until every part has finished; yields after the first millisecond so that an overloaded machine moves on. */
     void awaitDone() {
-      long start = 0;
-      for (int spins = 0; done.get() < parts; spins++) {
+      long start = System.nanoTime();
+      for (int spins = 1; done.get() < parts; spins++) {
         Thread.onSpinWait();
-        if ((spins & 1023) == 1023) {
-          long now = System.nanoTime();
-          if (start == 0) {
-            start = now;
-          } else if (now - start > 1_000_000) {
-            Thread.yield();
-          }
+        if ((spins & 1023) == 0 && System.nanoTime() - start > 1_000_000) {
+          Thread.yield();
         }
       }
     }
@@ -155,11 +154,11 @@ public final class WorkerPool implements AutoCloseable {
 
     @Override
     public void run() {
-      Job last = null;
+      long last = 0; // the id of the job this worker last helped with; job ids start at 1
       while (!pool.closed) {
         Job job = pool.current;
-        if (job != null && job != last) {
-          last = job;
+        if (job != null && job.id != last) {
+          last = job.id;
           job.work();
           continue;
         }
@@ -167,7 +166,7 @@ public final class WorkerPool implements AutoCloseable {
           parked = true;
           // Re-check after publishing that we park: a caller that saw parked == false has already set its job.
           Job again = pool.current;
-          if ((again == null || again == last) && !pool.closed) {
+          if ((again == null || again.id == last) && !pool.closed) {
             LockSupport.park(pool);
           }
           parked = false;
@@ -175,12 +174,12 @@ public final class WorkerPool implements AutoCloseable {
       }
     }
 
-    /** Polls for a job other than {@code last} for up to {@link #SPIN_NANOS}; whether one came. */
-    private boolean spinForNextJob(Job last) {
+    /** Polls for a job other than the one numbered {@code last} for up to {@link #SPIN_NANOS}; whether one came. */
+    private boolean spinForNextJob(long last) {
       long deadline = System.nanoTime() + SPIN_NANOS;
       for (int spins = 0; ; spins++) {
         Job job = pool.current;
-        if ((job != null && job != last) || pool.closed) {
+        if ((job != null && job.id != last) || pool.closed) {
           return true;
         }
         Thread.onSpinWait();
