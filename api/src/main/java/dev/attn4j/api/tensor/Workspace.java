@@ -6,8 +6,10 @@ import java.util.List;
 
 /**
  * Scratch memory for the intermediates of a forward pass, reused instead of freed: tensors are carved from a few
- * large chunks, and {@link #frame()} or {@link #reset()} hands their memory out again. The chunks belong to one
- * {@link TensorScope} and are freed only by {@link #close()}.
+ * large chunks, and {@link #frame()} or {@link #reset()} hands their memory out again. {@link #close()} ends every
+ * tensor of the workspace and gives its chunks to the next workspaces opened in this process (so that a forward pass
+ * does not allocate and zero-fill them again); raw {@code MemorySegment}s taken from its tensors must not be kept
+ * past it.
  *
  * <p>Why: opening and closing a {@code TensorScope} costs tens of microseconds (closing its shared arena stops every
  * Java thread for a handshake), and a forward pass needs a few temporaries per layer. A workspace pays that once.
@@ -25,18 +27,22 @@ public final class Workspace implements TensorAllocator, AutoCloseable {
   /** Smallest chunk: fits a BERT-base layer's intermediates at 128 tokens in a handful of chunks. */
   private static final long MIN_CHUNK = 1L << 22;
 
+  /** Only a lifetime: tensors are wrapped in it, so that they fail once the workspace closes. */
   private final TensorScope scope = TensorScope.open();
+  private final ChunkPool pool;
   private final List<MemorySegment> chunks = new ArrayList<>();
   private int chunk;
   private long offset;
   private int depth;
   private int generation;
 
-  private Workspace() {}
+  Workspace(ChunkPool pool) {
+    this.pool = pool;
+  }
 
   /** An empty workspace; memory is taken as tensors are allocated. */
   public static Workspace open() {
-    return new Workspace();
+    return new Workspace(ChunkPool.SHARED);
   }
 
   @Override
@@ -49,9 +55,7 @@ public final class Workspace implements TensorAllocator, AutoCloseable {
       offset = 0;
     }
     if (chunk == chunks.size()) {
-      long size = Math.max(MIN_CHUNK, aligned);
-      // A TensorScope allocation is one zero-filled, aligned segment; it is only zeroed once, here.
-      chunks.add(scope.allocate(Shape.of(Math.toIntExact(size / Float.BYTES))).segment());
+      chunks.add(pool.take(Math.max(MIN_CHUNK, aligned)));
       offset = 0;
     }
     MemorySegment s = chunks.get(chunk).asSlice(offset, bytes);
@@ -81,11 +85,21 @@ public final class Workspace implements TensorAllocator, AutoCloseable {
     return chunks.stream().mapToLong(MemorySegment::byteSize).sum();
   }
 
-  /** Frees all memory; every tensor of this workspace becomes unusable. Idempotent. */
+  /**
+   * Ends the workspace: every tensor of it becomes unusable, and its memory goes back to a process-wide pool of
+   * chunks for later workspaces (up to {@code attn4j.workspace.keepBytes}, 64 MiB unless set; the rest is freed).
+   * Idempotent.
+   */
   @Override
   public void close() {
+    if (!scope.isOpen()) {
+      return;
+    }
+    scope.close(); // first: a tensor of this workspace must fail before its memory can belong to another one
+    for (MemorySegment c : chunks) {
+      pool.give(c);
+    }
     chunks.clear();
-    scope.close();
   }
 
   /** A position in the workspace; see {@link Workspace#frame()}. Not thread-safe. */
