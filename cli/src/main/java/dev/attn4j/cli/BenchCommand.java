@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IntSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -59,8 +60,15 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "0", description = "Threads per backend and for ONNX Runtime (default: all processors).")
   int threads;
 
-  @Option(names = "--warmup", defaultValue = "3", description = "Untimed runs per backend and shape (default: ${DEFAULT-VALUE}).")
+  // 30: the encoder's Java code runs ~12-30 times per forward, so HotSpot's C2 reaches most of it only after 20-40
+  // forwards; with 3-10 warm-ups the timed runs shared a core with the compiler and ran partly in C1 code (measured:
+  // onednn bge-small 1 x 128 median 43-51 ms after 10 warm-ups, 37-38 ms after 40).
+  @Option(names = "--warmup", defaultValue = "30", description = "Untimed runs per engine and shape, at most (default: ${DEFAULT-VALUE}); see --warmup-seconds.")
   int warmup;
+
+  @Option(names = "--warmup-seconds", defaultValue = "15", description = "Stop an engine's warm-up for a shape after this long, even "
+      + "before --warmup runs (at least one run; default: ${DEFAULT-VALUE}).")
+  double warmupSeconds;
 
   @Option(names = "--runs", defaultValue = "10", description = "Timed runs per backend and shape (default: ${DEFAULT-VALUE}).")
   int runs;
@@ -92,13 +100,13 @@ final class BenchCommand implements Callable<Integer> {
     default void close() throws Exception {}
   }
 
-  private record Row(String engine, int batch, int seq, double[] ms, double gflop) {}
+  private record Row(String engine, int batch, int seq, double[] ms, double gflop, int warmups) {}
 
   @Override
   public Integer call() throws Exception {
     int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-    if (threads < 0 || warmup < 0 || runs < 1 || batches.stream().anyMatch(b -> b < 1) || seqs.stream().anyMatch(s -> s < 1)) {
-      throw new IllegalArgumentException("need --threads >= 0, --warmup >= 0, --runs >= 1 and positive --batch/--seq");
+    if (threads < 0 || warmup < 0 || !(warmupSeconds >= 0) || runs < 1 || batches.stream().anyMatch(b -> b < 1) || seqs.stream().anyMatch(s -> s < 1)) {
+      throw new IllegalArgumentException("need --threads >= 0, --warmup >= 0, --warmup-seconds >= 0, --runs >= 1 and positive --batch/--seq");
     }
     if (preset != null && model != null) {
       throw new IllegalArgumentException("give --model or --preset, not both");
@@ -173,10 +181,9 @@ final class BenchCommand implements Callable<Integer> {
               runners.put("onnxruntime", () -> o.forward(in));
             }
             Map<String, double[]> times = new LinkedHashMap<>();
+            Map<String, Integer> warmed = new LinkedHashMap<>();
             for (Map.Entry<String, Runner> e : runners.entrySet()) {
-              for (int w = 0; w < warmup; w++) {
-                e.getValue().run();
-              }
+              warmed.put(e.getKey(), warmUp(e.getValue()));
               times.put(e.getKey(), new double[runs]);
             }
             bar.setExtraMessage("batch " + b + " x " + s);
@@ -194,7 +201,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             for (Map.Entry<String, Runner> e : runners.entrySet()) {
               e.getValue().close();
-              rows.add(new Row(e.getKey(), b, s, times.get(e.getKey()), gflop));
+              rows.add(new Row(e.getKey(), b, s, times.get(e.getKey()), gflop, warmed.get(e.getKey())));
             }
             if (profile) {
               for (Backend backend : opened) {
@@ -246,6 +253,17 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
+  /** Up to {@code --warmup} untimed runs, fewer once {@code --warmup-seconds} have passed; returns how many ran. */
+  private int warmUp(Runner runner) throws Exception {
+    long deadline = System.nanoTime() + (long) (warmupSeconds * 1e9);
+    int done = 0;
+    while (done < warmup && (done == 0 || System.nanoTime() < deadline)) {
+      runner.run();
+      done++;
+    }
+    return done;
+  }
+
   private List<BackendProvider> choose() {
     if (backends.isEmpty()) {
       return Backends.available();
@@ -270,8 +288,9 @@ final class BenchCommand implements Callable<Integer> {
       throws Exception {
     ProfilingBackend pb = new ProfilingBackend(backend);
     Runner wrapped = runner(pb, bert, encoder, weights, batch, seq, hidden);
-    for (int w = 0; w < Math.max(3, warmup); w++) {
-      wrapped.run(); // the new receiver type at every call site recompiles them: warm that up too
+    // The new receiver type at every call site recompiles them: warm that up too.
+    for (int w = warmUp(wrapped); w < 3; w++) {
+      wrapped.run();
     }
     // Medians over as many forwards as were timed: one forward on this kind of machine can be twice as slow as the next.
     double[] totals = new double[runs];
@@ -385,8 +404,10 @@ final class BenchCommand implements Callable<Integer> {
           ort == null ? "" : String.format(Locale.ROOT, "%.2fx", med / median(ort.ms())),
           ort == null ? "" : String.format(Locale.ROOT, "%.2fx", min(r.ms()) / min(ort.ms())));
     }
-    System.out.printf(Locale.ROOT, "%d threads; peak %.1f GFLOP/s (%s); peak RSS %s; %d runs per cell, interleaved with %d ms idle before each, after %d warm-up runs%n",
-        t, peakGflops, peak != null ? "given" : "measured", rssKb < 0 ? "n/a" : rssKb / 1024 + " MB", runs, settleMs, warmup);
+    IntSummaryStatistics w = rows.stream().mapToInt(Row::warmups).summaryStatistics();
+    System.out.printf(Locale.ROOT, "%d threads; peak %.1f GFLOP/s (%s); peak RSS %s; %d runs per cell, interleaved with %d ms idle before each, after %s warm-up runs%n",
+        t, peakGflops, peak != null ? "given" : "measured", rssKb < 0 ? "n/a" : rssKb / 1024 + " MB", runs, settleMs,
+        w.getMin() == w.getMax() ? String.valueOf(w.getMax()) : w.getMin() + "-" + w.getMax());
     if (rows.stream().anyMatch(r -> ortRow(rows, r) != null)) {
       System.out.println("vs ORT: median / ORT's median; best vs: fastest run / ORT's fastest run (less moved by a noisy machine)");
     }
@@ -409,6 +430,7 @@ final class BenchCommand implements Callable<Integer> {
         g.writeNumberField("median_ms", med);
         g.writeNumberField("p90_ms", p90(r.ms()));
         g.writeNumberField("min_ms", min(r.ms()));
+        g.writeNumberField("warmup_runs", r.warmups());
         g.writeNumberField("sequences_per_s", r.batch() / (med / 1e3));
         g.writeNumberField("gflops", r.gflop() / (med / 1e3));
         g.writeNumberField("percent_of_peak", 100 * r.gflop() / (med / 1e3) / peakGflops);

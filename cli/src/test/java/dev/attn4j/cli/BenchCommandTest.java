@@ -56,8 +56,13 @@ class BenchCommandTest {
   @Test
   void aModelFolderAndAPreset() throws Exception {
     Path tiny = Path.of(System.getProperty("attn4j.refs", "../../shared/refs")).resolve("synthetic-bert-tiny");
-    JsonNode j = runJson("bench", "--model", tiny.toString(), "--backend", "java", "--seq", "8", "--runs", "1", "--warmup", "0", "--peak", "100", "--json");
+    JsonNode j = runJson("bench", "--model", tiny.toString(), "--backend", "java", "--seq", "8", "--runs", "1", "--warmup", "2", "--peak", "100", "--json");
     assertEquals("java", j.path("results").get(0).path("engine").asText());
+    assertEquals(2, j.path("results").get(0).path("warmup_runs").asInt());
+    // A warm-up past its time budget stops after its first run.
+    JsonNode capped = runJson("bench", "--preset", "minilm", "--backend", "java", "--seq", "8", "--runs", "1", "--warmup", "50", "--warmup-seconds", "0",
+        "--peak", "100", "--json");
+    assertEquals(1, capped.path("results").get(0).path("warmup_runs").asInt());
     // FLOPs: 2 * 1 * 8 * 3 layers * (4 * 96^2 + 2 * 96 * 384 + 2 * 8 * 96) per forward.
     assertEquals(2.0 * 8 * 3 * (4 * 96 * 96 + 2 * 96 * 384 + 2 * 8 * 96), BenchCommand.flops(new int[] {3, 96, 4, 384}, 1, 8));
   }
