@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Workspace chunks kept after their workspace closes, for the next workspace to take: a forward pass opens a few
  * workspaces, and without this each one allocated and zero-filled its chunks again (~1 ms per bge-small forward at
- * 128 tokens). At most {@link #capacity()} bytes are kept; a chunk that does not fit is dropped and freed by the GC
+ * 128 tokens). At most {@code capacity} bytes are kept; a chunk that does not fit is dropped and freed by the GC
  * (chunks come from automatic arenas). Process-wide, because a workspace has no owner to hang the chunks on.
  *
  * <p>Thread-safe.
@@ -22,11 +22,6 @@ final class ChunkPool {
 
   ChunkPool(long capacity) {
     this.capacity = Math.max(0, capacity);
-  }
-
-  /** Bytes this pool keeps at most. */
-  long capacity() {
-    return capacity;
   }
 
   /** Bytes kept now. */
