@@ -27,6 +27,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -77,8 +78,8 @@ final class BenchCommand implements Callable<Integer> {
       + "left spinning do not slow the next one down (default: ${DEFAULT-VALUE}).")
   int settleMs;
 
-  @Option(names = "--option", paramLabel = "KEY=VALUE", description = "A backend property for every backend timed, e.g. onednn.precision=bf16; repeatable.")
-  Map<String, String> properties = new LinkedHashMap<>();
+  @Mixin
+  BackendProperties properties;
 
   @Option(names = "--vs", description = "Also run this engine on the same ONNX model: onnxruntime.")
   String vs;
@@ -122,10 +123,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     double peakGflops = peak != null ? peak : PeakFma.measure(t);
     List<BackendProvider> providers = choose();
-    BackendOptions options = BackendOptions.defaults().withThreads(t);
-    for (Map.Entry<String, String> p : properties.entrySet()) {
-      options = options.with(p.getKey(), p.getValue());
-    }
+    BackendOptions options = properties.applyTo(BackendOptions.defaults().withThreads(t));
     List<Row> rows = new ArrayList<>();
     Path extracted = null; // a temporary folder when ONNX Runtime needs the export out of a jar
     try (TensorScope weights = TensorScope.open()) {
@@ -270,7 +268,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     List<BackendProvider> out = new ArrayList<>();
     for (String n : backends) {
-      BackendProvider p = Backends.providers().stream().filter(x -> x.name().equalsIgnoreCase(n)).findFirst()
+      BackendProvider p = Backends.registry().find(n)
           .orElseThrow(() -> new IllegalArgumentException("unknown backend '" + n + "'; found " + Backends.providers().stream().map(BackendProvider::name).toList()));
       if (!p.availability().available()) {
         throw new IllegalArgumentException("backend '" + n + "' is unavailable: " + p.availability().detail());

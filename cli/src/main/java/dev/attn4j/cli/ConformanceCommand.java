@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,8 +49,8 @@ final class ConformanceCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Threads per backend (default: ${DEFAULT-VALUE}).", defaultValue = "2")
   int threads;
 
-  @Option(names = "--option", paramLabel = "KEY=VALUE", description = "A backend property, e.g. onednn.precision=bf16; repeatable.")
-  Map<String, String> properties = new LinkedHashMap<>();
+  @Mixin
+  BackendProperties properties;
 
   @Option(names = "--precision", description = "Tolerance class: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).", defaultValue = "F32")
   PrecisionClass precision;
@@ -92,10 +93,7 @@ final class ConformanceCommand implements Callable<Integer> {
     }
     try (URLClassLoader loader = new URLClassLoader("attn4j-conformance-jars", urls(), ConformanceCommand.class.getClassLoader())) {
       List<BackendProvider> chosen = choose(BackendRegistry.load(loader));
-      BackendOptions options = BackendOptions.defaults().withThreads(threads);
-      for (Map.Entry<String, String> p : properties.entrySet()) {
-        options = options.with(p.getKey(), p.getValue());
-      }
+      BackendOptions options = properties.applyTo(BackendOptions.defaults().withThreads(threads));
       EnumSet<Group> run = groups.isEmpty() ? EnumSet.allOf(Group.class) : EnumSet.copyOf(groups);
       List<CaseResult> results = new ArrayList<>();
       List<String> skipped = new ArrayList<>();
@@ -149,7 +147,7 @@ final class ConformanceCommand implements Callable<Integer> {
     }
     List<BackendProvider> chosen = new ArrayList<>();
     for (String name : backends) {
-      chosen.add(all.stream().filter(p -> p.name().equalsIgnoreCase(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+      chosen.add(registry.find(name).orElseThrow(() -> new IllegalArgumentException(
           "unknown backend '" + name + "'; found " + all.stream().map(BackendProvider::name).toList() + (jars.isEmpty() ? " (add --jar for others)" : ""))));
     }
     return chosen;

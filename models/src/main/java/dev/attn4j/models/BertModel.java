@@ -199,19 +199,21 @@ public final class BertModel implements AutoCloseable {
     for (int b = 0; b < batch; b++) {
       for (int s = 0; s < seq; s++) {
         MemorySegment.copy(word, ValueLayout.JAVA_FLOAT, (long) input.inputIds()[b][s] * h * Float.BYTES, sum, 0, h);
-        MemorySegment.copy(pos, ValueLayout.JAVA_FLOAT, (long) s * h * Float.BYTES, row, 0, h);
-        for (int i = 0; i < h; i++) {
-          sum[i] += row[i];
-        }
-        MemorySegment.copy(type, ValueLayout.JAVA_FLOAT, (long) input.typeIds()[b][s] * h * Float.BYTES, row, 0, h);
-        for (int i = 0; i < h; i++) {
-          sum[i] += row[i];
-        }
+        addRow(pos, s, sum, row);
+        addRow(type, input.typeIds()[b][s], sum, row);
         MemorySegment.copy(sum, 0, out, ValueLayout.JAVA_FLOAT, ((long) b * seq + s) * h * Float.BYTES, h);
       }
     }
     backend.layerNorm(x, embeddingNorm.gamma(), embeddingNorm.beta(), embeddingNorm.eps());
     return x;
+  }
+
+  /** {@code sum += table[index]} for a {@code [rows, sum.length]} table; {@code buffer} is as long as {@code sum}. */
+  private static void addRow(MemorySegment table, int index, float[] sum, float[] buffer) {
+    MemorySegment.copy(table, ValueLayout.JAVA_FLOAT, (long) index * sum.length * Float.BYTES, buffer, 0, sum.length);
+    for (int i = 0; i < sum.length; i++) {
+      sum[i] += buffer[i];
+    }
   }
 
   /** {@code tanh(W h[:, 0] + b)}. */

@@ -152,9 +152,7 @@ public final class AttentionMask {
         }
       }
     }
-    Tensor t = scope.allocate(batch, h, queries, keys);
-    t.copyFrom(m);
-    return t;
+    return scope.of(m, batch, h, queries, keys);
   }
 
   /**
@@ -176,9 +174,7 @@ public final class AttentionMask {
         m[b * keys + k] = keyAllowed(b, k) ? 0f : Float.NEGATIVE_INFINITY;
       }
     }
-    Tensor t = scope.allocate(batch, 1, 1, keys);
-    t.copyFrom(m);
-    return t;
+    return scope.of(m, batch, 1, 1, keys);
   }
 
   private boolean keyAllowed(int b, int k) {

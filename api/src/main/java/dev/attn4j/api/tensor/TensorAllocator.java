@@ -17,6 +17,13 @@ public interface TensorAllocator {
     return allocate(Shape.of(dims));
   }
 
+  /** A new tensor with the given dimensions holding a copy of {@code data} (row-major). */
+  default Tensor of(float[] data, int... dims) {
+    Tensor t = allocate(Shape.of(dims));
+    t.copyFrom(data);
+    return t;
+  }
+
   /** A new tensor holding a copy of {@code source}'s elements, densely laid out. */
   default Tensor copyOf(Tensor source) {
     Tensor t = allocate(source.shape());

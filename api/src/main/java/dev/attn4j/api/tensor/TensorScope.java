@@ -46,13 +46,6 @@ public final class TensorScope implements TensorAllocator, AutoCloseable {
     return allocate(Shape.of(dims));
   }
 
-  /** A new tensor with the given dimensions holding a copy of {@code data} (row-major). */
-  public Tensor of(float[] data, int... dims) {
-    Tensor t = allocate(Shape.of(dims));
-    t.copyFrom(data);
-    return t;
-  }
-
   /**
    * A tensor over memory this scope does not own (for example a memory-mapped weight file), densely
    * laid out in row-major order. The tensor is usable while both this scope and the segment's own

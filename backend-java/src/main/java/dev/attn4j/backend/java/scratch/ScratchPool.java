@@ -5,8 +5,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Workspaces lent to kernels for their temporaries and taken back for the next call, one per concurrent caller.
- * A workspace that grew beyond {@value #KEEP_BYTES} bytes is freed on return rather than kept, so a single huge call
- * does not pin its memory for the backend's lifetime. Thread-safe.
+ * A workspace that grew beyond {@value #KEEP_BYTES} bytes is closed on return rather than kept, so a single huge call
+ * does not pin its memory for the backend's lifetime (its chunks go to the process-wide pool every closed workspace
+ * feeds, which keeps a bounded amount). Thread-safe.
  */
 public final class ScratchPool implements AutoCloseable {
   /** Largest workspace kept for reuse: attention scores of 8 x 12 heads x 256 x 256 tokens. */
