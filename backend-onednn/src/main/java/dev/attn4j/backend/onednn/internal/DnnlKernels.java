@@ -193,7 +193,8 @@ public final class DnnlKernels {
 
   /**
    * A layer weight {@code [n, k]} reordered once into the blocked layout oneDNN's f32 matmul picks for it when asked
-   * to choose ({@code format_tag_any}, probed with 128 rows), so no call reads it through strides again.
+   * to choose ({@code format_tag_any}, probed with 128 rows), so no call reads it through strides again. Immutable;
+   * thread-safe (matmuls only read it).
    */
   public static final class PackedWeight implements PreparedWeight {
     private final MemorySegment data;
