@@ -18,10 +18,13 @@ final class JsonOut {
   private JsonOut() {}
 
   static JsonGenerator open(Path file) throws IOException {
-    if (file == null) {
-      return STDOUT.createGenerator(System.out, JsonEncoding.UTF8);
-    }
-    return FACTORY.createGenerator(Files.newOutputStream(file), JsonEncoding.UTF8);
+    JsonGenerator g = file == null
+        ? STDOUT.createGenerator(System.out, JsonEncoding.UTF8)
+        : FACTORY.createGenerator(Files.newOutputStream(file), JsonEncoding.UTF8);
+    // Jackson puts a space between root values by default; JSON Lines output (one value per line, the newline
+    // written by the caller) must start each line with the value itself.
+    g.setRootValueSeparator(null);
+    return g;
   }
 
   static void tensor(JsonGenerator g, Tensor t) throws IOException {

@@ -158,6 +158,34 @@ class ModelCommandsTest {
   }
 
   @Test
+  void tokenizeJsonWritesOneParsableObjectPerLine() throws IOException {
+    Path input = jsonl("{\"text\": \"Zürich, the cat!\"}", "{\"text\": \"a\", \"text_pair\": \"b c\"}", "{\"text\": \"hello\"}");
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream saved = System.out;
+    System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+    int status;
+    try {
+      status = Main.run("tokenize", "--model", refs("synthetic-bert-tiny").toString(), "--input", input.toString(), "--json");
+    } finally {
+      System.setOut(saved);
+    }
+    assertEquals(0, status);
+    String[] lines = buf.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n");
+    assertEquals(3, lines.length);
+    for (String line : lines) {
+      assertTrue(line.startsWith("{") && line.endsWith("}"), line);
+      assertTrue(JSON.readTree(line).isObject(), line);
+    }
+    assertEquals(List.of(0, 0, 0, 1, 1, 1), toInts(JSON.readTree(lines[1]).path("token_type_ids")));
+  }
+
+  private static List<Integer> toInts(JsonNode array) {
+    List<Integer> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.intValue()));
+    return out;
+  }
+
+  @Test
   void headsCommandsRunOnTheSyntheticHeadsCheckpoint() {
     String heads = refs("synthetic-bert-heads/heads").toString();
     assertEquals(0, Main.run("fill-mask", "--model", heads, "--text", "The quick brown fox [MASK] over the lazy dog.", "--json", "--top-k", "3"));
