@@ -401,7 +401,15 @@ public final class BertTokenizer {
   // ---- character classes (as Hugging Face's BasicTokenizer defines them) ------------------------
 
   static boolean isWhitespace(int cp) {
-    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || Character.getType(cp) == Character.SPACE_SEPARATOR;
+    // Zl and Zp (U+2028, U+2029) too: Hugging Face's fast tokenizer tests Rust's char::is_whitespace and the slow one
+    // splits with Python's str.split(), and both count them as white space.
+    return switch (cp) {
+      case ' ', '\t', '\n', '\r' -> true;
+      default -> switch (Character.getType(cp)) {
+        case Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> true;
+        default -> false;
+      };
+    };
   }
 
   static boolean isControl(int cp) {
