@@ -30,6 +30,11 @@ final class InputOptions {
   @Option(names = "--input", description = "JSONL file: {\"text\": ...}, {\"text\": ..., \"text_pair\": ...} or {\"input_ids\": [...], \"token_type_ids\": [...], \"attention_mask\": [...]} per line.")
   Path input;
 
+  /** Truncation is reported on stderr, once per row for the first few rows and as a count at the end of a file. */
+  private static final int TRUNCATION_NOTES = 3;
+
+  private int truncatedRows;
+
   /** Rows, read lazily from a file; caller-given ids are validated against the model, never changed. */
   Iterator<Item> items(BertModel model, int maxLength) throws IOException {
     boolean hasTexts = texts != null && !texts.isEmpty();
@@ -43,7 +48,7 @@ final class InputOptions {
     if (hasTexts) {
       List<Item> items = new ArrayList<>();
       for (int i = 0; i < texts.size(); i++) {
-        items.add(Item.of(i + 1, tok.encode(texts.get(i), textPair, maxLength)));
+        items.add(noteTruncation("--text " + (i + 1), Item.of(i + 1, tok.encode(texts.get(i), textPair, maxLength)), maxLength));
       }
       return items.iterator();
     }
@@ -65,6 +70,9 @@ final class InputOptions {
             }
           }
           reader.close();
+          if (truncatedRows > TRUNCATION_NOTES) {
+            System.err.printf("warning: %s: %d rows in all were truncated to %d tokens%n", input, truncatedRows, maxLength);
+          }
           return null;
         } catch (IOException e) {
           throw new UncheckedIOException(e);
@@ -88,6 +96,13 @@ final class InputOptions {
     };
   }
 
+  private Item noteTruncation(String where, Item item, int maxLength) {
+    if (item.encoding().truncated() && ++truncatedRows <= TRUNCATION_NOTES) {
+      System.err.printf("warning: %s: truncated to %d tokens (see --max-length)%n", where, maxLength);
+    }
+    return item;
+  }
+
   private Item parse(BertModel model, int maxLength, String s, int line) {
     String where = input + ":" + line;
     JsonNode n;
@@ -104,7 +119,7 @@ final class InputOptions {
         throw new DataException(where + ": \"text\" and \"text_pair\" must be strings");
       }
       String pair = n.hasNonNull("text_pair") ? n.get("text_pair").asText() : null;
-      return Item.of(line, model.tokenizer().encode(n.get("text").asText(), pair, maxLength));
+      return noteTruncation(where, Item.of(line, model.tokenizer().encode(n.get("text").asText(), pair, maxLength)), maxLength);
     }
     if (!n.has("input_ids")) {
       throw new DataException(where + ": needs \"text\" or \"input_ids\"");

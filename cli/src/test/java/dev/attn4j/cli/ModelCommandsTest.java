@@ -179,6 +179,24 @@ class ModelCommandsTest {
     assertEquals(List.of(0, 0, 0, 1, 1, 1), toInts(JSON.readTree(lines[1]).path("token_type_ids")));
   }
 
+  @Test
+  void truncationIsReportedOnStderr() throws IOException {
+    Path input = jsonl("{\"text\": \"one two three four five six\"}", "{\"text\": \"short\"}");
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream saved = System.err;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    int status;
+    try {
+      status = Main.run("tokenize", "--model", refs("synthetic-bert-tiny").toString(), "--input", input.toString(), "--max-length", "4");
+    } finally {
+      System.setErr(saved);
+    }
+    assertEquals(0, status);
+    String text = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(text.contains(input + ":1: truncated to 4 tokens"), text);
+    assertTrue(!text.contains(input + ":2:"), text);
+  }
+
   private static List<Integer> toInts(JsonNode array) {
     List<Integer> out = new ArrayList<>();
     array.forEach(n -> out.add(n.intValue()));
