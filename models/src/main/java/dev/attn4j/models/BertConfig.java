@@ -94,7 +94,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
     }
     List<String> architectures = new ArrayList<>();
     root.path("architectures").forEach(a -> architectures.add(a.asText()));
-    double eps = root.path("layer_norm_eps").asDouble(1e-12);
+    JsonNode epsNode = root.path("layer_norm_eps");
+    if (!epsNode.isMissingNode() && !epsNode.isNull() && !epsNode.isNumber()) {
+      throw new ModelFormatException(file + ": 'layer_norm_eps' must be a number, got " + epsNode);
+    }
+    double eps = epsNode.asDouble(1e-12);
     try {
       return new BertConfig(positiveInt(file, root, "vocab_size"), positiveInt(file, root, "hidden_size"), positiveInt(file, root, "num_hidden_layers"),
           positiveInt(file, root, "num_attention_heads"), positiveInt(file, root, "intermediate_size"), activation,

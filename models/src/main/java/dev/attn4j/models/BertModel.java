@@ -107,8 +107,11 @@ public final class BertModel implements AutoCloseable {
     }
     BertConfig config = BertConfig.read(dir.resolve("config.json"));
     BertTokenizer tokenizer = BertTokenizer.load(dir);
-    if (tokenizer.vocabSize() != config.vocabSize()) {
-      throw new ModelFormatException(dir + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + config.vocabSize());
+    // Fewer tokens than embedding rows is legal (embeddings padded to a round size, as resize_token_embeddings does);
+    // more would give ids with no embedding row.
+    if (tokenizer.vocabSize() > config.vocabSize()) {
+      throw new ModelFormatException(dir + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + config.vocabSize()
+          + " (token ids must stay below vocab_size)");
     }
     SafeTensors file = SafeTensors.open(dir.resolve("model.safetensors"));
     TensorScope weights = TensorScope.open();

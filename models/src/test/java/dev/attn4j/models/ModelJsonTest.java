@@ -31,6 +31,22 @@ class ModelJsonTest {
   }
 
   @Test
+  void badValuesAreErrorsNamingTheKey() throws IOException {
+    for (String[] bad : new String[][] {
+        {"\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": \"1e-12x\"", "'layer_norm_eps' must be a number"},
+        {"\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": -1", "layer_norm_eps must be a positive number"},
+        {"\"hidden_size\": 8", "\"hidden_size\": 8.5", "'hidden_size' must be a positive integer"},
+        {"\"num_attention_heads\": 2", "\"num_attention_heads\": 3", "not divisible by num_attention_heads 3"},
+        {"\"hidden_act\": \"gelu\"", "\"hidden_act\": \"swish\"", "hidden_act 'swish'"}}) {
+      Path f = write(CONFIG.replace(bad[0], bad[1]));
+      ModelFormatException e = assertThrows(ModelFormatException.class, () -> BertConfig.read(f), bad[1]);
+      assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains(bad[2]), e.getMessage());
+    }
+    // Absent or null epsilon means Hugging Face's default.
+    assertEquals(1e-12f, BertConfig.read(write(CONFIG.replace("\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": null"))).layerNormEps());
+  }
+
+  @Test
   void duplicateKeysAndTrailingContentAreErrorsNamingTheFile() throws IOException {
     Path dup = write(CONFIG.replace("\"hidden_act\": \"gelu\"}", "\"hidden_act\": \"gelu\", \"hidden_size\": 16}"));
     ModelFormatException e = assertThrows(ModelFormatException.class, () -> BertConfig.read(dup));

@@ -90,6 +90,13 @@ class SafeTensorsTest {
     rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}}", eight), "'a'");
     rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", eight),
         "overlap");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", eight), "'a' [4, 8)", "hole after the start");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", eight), "cover 4 bytes", "holds 8");
+    rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+        eight), "'b' [4, 8) leaves a hole after tensor 'a' [0, 0)");
+    // A header length that drops the header's padding spaces still parses, and would shift every tensor by 4 bytes.
+    String padded = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}    ";
+    rejected(writeRaw(padded.length() - 4, padded, eight), "cover 8 bytes", "holds 12", "wrong header length");
     rejected(write("{\"a\":{\"dtype\":\"Q4\",\"shape\":[2],\"data_offsets\":[0,8]}}", eight), "unsupported dtype 'Q4'");
     rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", eight), "invalid dimension");
     rejected(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,2147483647],\"data_offsets\":[0,8]}}", eight), "too large");
@@ -118,5 +125,27 @@ class SafeTensorsTest {
     Files.writeString(copy.resolve("config.json"), Files.readString(src.resolve("config.json")).replace("\"hidden_act\": \"gelu\"", "\"hidden_act\": \"swish\""));
     e = assertThrows(ModelFormatException.class, () -> BertModel.load(copy));
     assertTrue(e.getMessage().contains("hidden_act 'swish'"), e.getMessage());
+  }
+
+  @Test
+  void aVocabularySmallerThanTheEmbeddingTableLoadsALargerOneDoesNot() throws IOException {
+    Path src = Refs.model("synthetic-bert-tiny");
+    Path copy = dir.resolve("tiny");
+    Files.createDirectories(copy);
+    for (String f : new String[] {"config.json", "tokenizer_config.json", "model.safetensors"}) {
+      Files.copy(src.resolve(f), copy.resolve(f));
+    }
+    java.util.List<String> vocab = Files.readAllLines(src.resolve("vocab.txt"));
+    // Embedding rows past the vocabulary, as resize_token_embeddings(pad_to_multiple_of=...) leaves them.
+    Files.write(copy.resolve("vocab.txt"), vocab.subList(0, vocab.size() - 2));
+    try (BertModel m = BertModel.load(copy)) {
+      assertEquals(vocab.size() - 2, m.tokenizer().vocabSize());
+      assertEquals(vocab.size(), m.config().vocabSize());
+    }
+    java.util.List<String> longer = new java.util.ArrayList<>(vocab);
+    longer.add("##extra");
+    Files.write(copy.resolve("vocab.txt"), longer);
+    var e = assertThrows(ModelFormatException.class, () -> BertModel.load(copy));
+    assertTrue(e.getMessage().contains("tokenizer has " + longer.size() + " tokens") && e.getMessage().contains("vocab_size " + vocab.size()), e.getMessage());
   }
 }

@@ -108,13 +108,23 @@ public final class SafeTensors implements AutoCloseable {
     }
     List<TensorInfo> byOffset = new ArrayList<>(entries.values());
     byOffset.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
-    for (int i = 1; i < byOffset.size(); i++) {
-      TensorInfo prev = byOffset.get(i - 1);
-      TensorInfo cur = byOffset.get(i);
-      if (cur.begin() < prev.end()) {
-        throw new ModelFormatException(file + ": tensors '" + prev.name() + "' [" + prev.begin() + ", " + prev.end() + ") and '" + cur.name()
-            + "' [" + cur.begin() + ", " + cur.end() + ") overlap");
+    // The format requires the tensors to tile the data section exactly: no overlap, no hole, nothing after the last.
+    // A header length off by a few bytes still parses as JSON (headers end in padding spaces) and would shift every
+    // tensor; only this check catches it.
+    long expected = 0;
+    TensorInfo prev = null;
+    for (TensorInfo cur : byOffset) {
+      if (cur.begin() != expected) {
+        String after = prev == null ? "the start of the data section" : "tensor '" + prev.name() + "' [" + prev.begin() + ", " + prev.end() + ")";
+        throw new ModelFormatException(file + ": tensor '" + cur.name() + "' [" + cur.begin() + ", " + cur.end() + ") "
+            + (cur.begin() < expected ? "overlaps " : "leaves a hole after ") + after);
       }
+      expected = cur.end();
+      prev = cur;
+    }
+    if (expected != dataSize) {
+      throw new ModelFormatException(file + ": the tensors cover " + expected + " bytes but the data section after the header holds " + dataSize
+          + " (wrong header length or trailing bytes)");
     }
     return Collections.unmodifiableMap(entries);
   }
