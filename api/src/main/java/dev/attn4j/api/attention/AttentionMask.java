@@ -117,7 +117,7 @@ public final class AttentionMask {
    * {@code h} is {@code heads} if the bias varies per head and 1 otherwise. Null when {@link #isEmpty()}, and
    * when the padding and key mask remove nothing and there is neither a causal part nor a bias.
    *
-   * @throws IllegalArgumentException if the mask does not fit these dimensions
+   * @throws IllegalArgumentException if the mask does not fit these dimensions, or the bias holds NaN or {@code +inf}
    */
   public Tensor toAdditive(TensorAllocator scope, int batch, int heads, int queries, int keys) {
     if (isEmpty()) {
@@ -147,6 +147,11 @@ public final class AttentionMask {
         for (int q = 0; q < queries; q++) {
           for (int k = 0; k < keys; k++, i++) {
             boolean allowed = keyAllowed(b, k) && (!causal || k <= q);
+            if (biasValues != null && (Float.isNaN(biasValues[i]) || biasValues[i] == Float.POSITIVE_INFINITY)) {
+              // Either would turn the whole softmax row into NaN; -inf is allowed (it masks the key).
+              throw new IllegalArgumentException("attention bias holds " + biasValues[i] + " at [batch " + b + ", head " + hh + ", query " + q
+                  + ", key " + k + "] (finite values or -inf only)");
+            }
             m[i] = !allowed ? Float.NEGATIVE_INFINITY : biasValues == null ? 0f : biasValues[i];
           }
         }

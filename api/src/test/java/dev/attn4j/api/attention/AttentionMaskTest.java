@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
@@ -73,6 +74,19 @@ class AttentionMaskTest {
       assertThrows(IllegalArgumentException.class, () -> AttentionMask.none().withKeyMask(new int[][] {{2}}));
       assertThrows(IllegalArgumentException.class,
           () -> AttentionMask.none().withBias(s.allocate(3, 3)).toAdditive(s, 1, 1, 2, 2));
+    }
+  }
+
+  @Test
+  void biasMayMaskWithMinusInfinityButNotHoldNaNOrPlusInfinity() {
+    try (TensorScope s = TensorScope.open()) {
+      Tensor masking = s.of(new float[] {0.5f, Float.NEGATIVE_INFINITY}, 1, 2);
+      assertArrayEquals(new float[] {0.5f, X, 0.5f, X}, AttentionMask.none().withBias(masking).toAdditive(s, 1, 1, 2, 2).toArray());
+      for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+        Tensor bias = s.of(new float[] {0f, 0f, 0f, bad}, 2, 2);
+        var e = assertThrows(IllegalArgumentException.class, () -> AttentionMask.padding(2).withBias(bias).toAdditive(s, 1, 1, 2, 2));
+        assertTrue(e.getMessage().contains("query 1, key 1"), e.getMessage());
+      }
     }
   }
 }
