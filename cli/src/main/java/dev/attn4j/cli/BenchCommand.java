@@ -101,7 +101,8 @@ final class BenchCommand implements Callable<Integer> {
     default void close() throws Exception {}
   }
 
-  private record Row(String engine, int batch, int seq, double[] ms, double gflop, int warmups) {}
+  /** @param maxAbsDiff largest |attn4j - ONNX Runtime| over the last hidden state of the timed input, NaN when not compared */
+  private record Row(String engine, int batch, int seq, double[] ms, double gflop, int warmups, double maxAbsDiff) {}
 
   @Override
   public Integer call() throws Exception {
@@ -173,10 +174,12 @@ final class BenchCommand implements Callable<Integer> {
             for (Backend backend : opened) {
               runners.put(backend.name(), runner(backend, bert, encoder, weights, b, s, shape[1]));
             }
+            OrtRunner.Inputs in = null;
             if (ort != null) {
               OrtRunner o = ort;
-              OrtRunner.Inputs in = OrtRunner.inputs(ids(b, s, bert.config().vocabSize()));
-              runners.put("onnxruntime", () -> o.forward(in));
+              OrtRunner.Inputs ortIn = OrtRunner.inputs(ids(b, s, bert.config().vocabSize()));
+              in = ortIn;
+              runners.put("onnxruntime", () -> o.forward(ortIn));
             }
             Map<String, double[]> times = new LinkedHashMap<>();
             Map<String, Integer> warmed = new LinkedHashMap<>();
@@ -197,9 +200,18 @@ final class BenchCommand implements Callable<Integer> {
               }
               bar.step();
             }
+            // Speed means nothing if the outputs differ: each backend's last hidden state against ONNX Runtime's on the
+            // same input, after the timed runs.
+            Map<String, Double> diffs = new LinkedHashMap<>();
+            if (ort != null) {
+              float[][][] expected = ort.lastHiddenState(in);
+              for (Backend backend : opened) {
+                diffs.put(backend.name(), maxAbsDiff(backend, bert, b, s, expected));
+              }
+            }
             for (Map.Entry<String, Runner> e : runners.entrySet()) {
               e.getValue().close();
-              rows.add(new Row(e.getKey(), b, s, times.get(e.getKey()), gflop, warmed.get(e.getKey())));
+              rows.add(new Row(e.getKey(), b, s, times.get(e.getKey()), gflop, warmed.get(e.getKey()), diffs.getOrDefault(e.getKey(), Double.NaN)));
             }
             if (profile) {
               for (Backend backend : opened) {
@@ -316,14 +328,36 @@ final class BenchCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%%%n", "outside kernel calls", total - inKernels, 100 * (total - inKernels) / total);
   }
 
+  /** The model input for {@link #ids}: every token real, segment 0 (what ONNX Runtime gets too). */
+  private static ModelInput modelInput(BertModel bert, int batch, int seq) {
+    long[][] ids = ids(batch, seq, bert.config().vocabSize());
+    int[][] intIds = new int[batch][];
+    for (int i = 0; i < batch; i++) {
+      intIds[i] = Arrays.stream(ids[i]).mapToInt(x -> (int) x).toArray();
+    }
+    return new ModelInput(intIds, null, null);
+  }
+
+  private static double maxAbsDiff(Backend backend, BertModel bert, int batch, int seq, float[][][] expected) {
+    try (TensorScope s = TensorScope.open()) {
+      float[] got = bert.forward(backend, s, modelInput(bert, batch, seq), false, false).lastHiddenState().toArray();
+      int hidden = expected[0][0].length;
+      if (got.length != batch * seq * hidden) {
+        throw new IllegalStateException("ONNX Runtime's first output is [" + expected.length + ", " + expected[0].length + ", " + hidden
+            + "], not the last hidden state [" + batch + ", " + seq + ", " + got.length / (batch * seq) + "]");
+      }
+      double max = 0;
+      for (int i = 0; i < got.length; i++) {
+        double d = Math.abs(got[i] - expected[i / (seq * hidden)][i / hidden % seq][i % hidden]);
+        max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : Math.max(max, d);
+      }
+      return max;
+    }
+  }
+
   private static Runner runner(Backend backend, BertModel bert, Encoder encoder, TensorScope weights, int batch, int seq, int hidden) {
     if (bert != null) {
-      long[][] ids = ids(batch, seq, bert.config().vocabSize());
-      int[][] intIds = new int[batch][];
-      for (int i = 0; i < batch; i++) {
-        intIds[i] = Arrays.stream(ids[i]).mapToInt(x -> (int) x).toArray();
-      }
-      ModelInput input = new ModelInput(intIds, null, null);
+      ModelInput input = modelInput(bert, batch, seq);
       return () -> {
         try (TensorScope s = TensorScope.open()) {
           bert.forward(backend, s, input, false, false);
@@ -392,22 +426,24 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private void printTable(List<Row> rows, int t, double peakGflops, long rssKb) {
-    System.out.printf(Locale.ROOT, "%-12s %5s %5s %10s %10s %10s %9s %9s %7s %9s %9s%n", "engine", "batch", "seq", "median ms", "p90 ms", "best ms", "seq/s",
-        "GFLOP/s", "% peak", "vs ORT", "best vs");
+    System.out.printf(Locale.ROOT, "%-12s %5s %5s %10s %10s %10s %9s %9s %7s %9s %9s %10s%n", "engine", "batch", "seq", "median ms", "p90 ms", "best ms",
+        "seq/s", "GFLOP/s", "% peak", "vs ORT", "best vs", "max|d| ORT");
     for (Row r : rows) {
       double med = median(r.ms());
       Row ort = ortRow(rows, r);
-      System.out.printf(Locale.ROOT, "%-12s %5d %5d %10.2f %10.2f %10.2f %9.1f %9.1f %6.1f%% %9s %9s%n", r.engine(), r.batch(), r.seq(), med, p90(r.ms()),
+      System.out.printf(Locale.ROOT, "%-12s %5d %5d %10.2f %10.2f %10.2f %9.1f %9.1f %6.1f%% %9s %9s %10s%n", r.engine(), r.batch(), r.seq(), med, p90(r.ms()),
           min(r.ms()), r.batch() / (med / 1e3), r.gflop() / (med / 1e3), 100 * r.gflop() / (med / 1e3) / peakGflops,
           ort == null ? "" : String.format(Locale.ROOT, "%.2fx", med / median(ort.ms())),
-          ort == null ? "" : String.format(Locale.ROOT, "%.2fx", min(r.ms()) / min(ort.ms())));
+          ort == null ? "" : String.format(Locale.ROOT, "%.2fx", min(r.ms()) / min(ort.ms())),
+          Double.isNaN(r.maxAbsDiff()) ? "" : String.format(Locale.ROOT, "%.1e", r.maxAbsDiff()));
     }
     IntSummaryStatistics w = rows.stream().mapToInt(Row::warmups).summaryStatistics();
     System.out.printf(Locale.ROOT, "%d threads; peak %.1f GFLOP/s (%s); peak RSS %s; %d runs per cell, interleaved with %d ms idle before each, after %s warm-up runs%n",
         t, peakGflops, peak != null ? "given" : "measured", rssKb < 0 ? "n/a" : rssKb / 1024 + " MB", runs, settleMs,
         w.getMin() == w.getMax() ? String.valueOf(w.getMax()) : w.getMin() + "-" + w.getMax());
     if (rows.stream().anyMatch(r -> ortRow(rows, r) != null)) {
-      System.out.println("vs ORT: median / ORT's median; best vs: fastest run / ORT's fastest run (less moved by a noisy machine)");
+      System.out.println("vs ORT: median / ORT's median; best vs: fastest run / ORT's fastest run (less moved by a noisy machine); "
+          + "max|d| ORT: largest difference from ONNX Runtime's last hidden state on the same input");
     }
   }
 
@@ -435,6 +471,9 @@ final class BenchCommand implements Callable<Integer> {
         if (ort != null) {
           g.writeNumberField("ratio_vs_onnxruntime", med / median(ort.ms()));
           g.writeNumberField("best_ratio_vs_onnxruntime", min(r.ms()) / min(ort.ms()));
+        }
+        if (!Double.isNaN(r.maxAbsDiff())) {
+          g.writeNumberField("max_abs_diff_vs_onnxruntime", r.maxAbsDiff());
         }
         g.writeArrayFieldStart("ms");
         for (double m : r.ms()) {

@@ -43,6 +43,11 @@ final class OrtRunner implements AutoCloseable {
 
   /** One forward pass; returns the first value of the first output. */
   float forward(Inputs inputs) throws OrtException {
+    return lastHiddenState(inputs)[0][0][0];
+  }
+
+  /** One forward pass's first output, {@code [batch, seq, hidden]} (the export's last hidden state). */
+  float[][][] lastHiddenState(Inputs inputs) throws OrtException {
     Map<String, OnnxTensor> in = new HashMap<>();
     try {
       for (String name : session.getInputNames()) {
@@ -55,8 +60,7 @@ final class OrtRunner implements AutoCloseable {
         in.put(name, OnnxTensor.createTensor(env, v));
       }
       try (OrtSession.Result r = session.run(in)) {
-        float[][][] out = (float[][][]) r.get(0).getValue();
-        return out[0][0][0];
+        return (float[][][]) r.get(0).getValue();
       }
     } finally {
       in.values().forEach(OnnxTensor::close);

@@ -39,8 +39,12 @@ class BenchCommandTest {
       assertEquals(Math.min(r.path("ms").get(0).asDouble(), r.path("ms").get(1).asDouble()), r.path("min_ms").asDouble(), r.toString());
       if (r.path("engine").asText().equals("onnxruntime")) {
         sawOrt = true;
+        assertTrue(r.path("max_abs_diff_vs_onnxruntime").isMissingNode(), r.toString());
       } else {
         assertTrue(r.path("ratio_vs_onnxruntime").asDouble() > 0, r.toString());
+        // Same weights, same input: every backend agrees with ONNX Runtime (f32 on both sides; the goldens allow 1e-4).
+        double diff = r.path("max_abs_diff_vs_onnxruntime").asDouble(Double.NaN);
+        assertTrue(diff >= 0 && diff < 1e-4, r.toString());
         JsonNode ort = null;
         for (JsonNode o : results) {
           if (o.path("engine").asText().equals("onnxruntime") && o.path("batch").equals(r.path("batch")) && o.path("seq").equals(r.path("seq"))) {
