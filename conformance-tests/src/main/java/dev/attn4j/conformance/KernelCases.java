@@ -457,6 +457,8 @@ final class KernelCases {
             () -> attentionCase(sh[0], sh[1], sh[2], sh[3], mk)));
       }
     }
+    tests.add(dynamicTest("ATTENTION over a large batch (24 MiB of scores), padding mask per sequence", () -> attentionOverALargeBatch(false)));
+    tests.add(dynamicTest("ATTENTION over a large batch (24 MiB of scores), one causal mask for all", () -> attentionOverALargeBatch(true)));
     return tests.stream();
   }
 
@@ -499,22 +501,72 @@ final class KernelCases {
       float[] outA = out.toArray();
       float[] probsA = probs.toArray();
       for (int b = 0; b < batch; b++) {
-        double[] qb = Oracle.toDouble(Data.slice(q, b, sq * d));
-        double[] kb = Oracle.toDouble(Data.slice(k, b, sk * d));
-        double[] vb = Oracle.toDouble(Data.slice(v, b, sk * d));
-        double[] mb = mask == null ? null : Oracle.toDouble(Data.slice(mask, b, sq * sk));
-        double[] pRef = new double[sq * sk];
-        double[] ref = Oracle.attention(qb, kb, vb, mb, sq, sk, d, d, scale, pRef);
-        double[] qk = Oracle.matmul(Oracle.abs(qb), Oracle.transpose(Oracle.abs(kb), sk, d), sq, sk, d);
-        double ds = 0;
-        for (double m : qk) {
-          ds = Math.max(ds, tol.attentionLogit(d, scale, m));
+        checkAttentionItem("attention batch=" + b + " mask=" + maskKind, Data.slice(q, b, sq * d), Data.slice(k, b, sk * d), Data.slice(v, b, sk * d),
+            mask == null ? null : Data.slice(mask, b, sq * sk), sq, sk, d, scale, Data.slice(outA, b, sq * d), Data.slice(probsA, b, sq * sk));
+      }
+    }
+  }
+
+  /** One {@code [sq, sk]} attention against the oracle: the output, and the probabilities unless null. */
+  private void checkAttentionItem(String name, float[] q, float[] k, float[] v, float[] mask, int sq, int sk, int d, float scale, float[] out,
+      float[] probs) {
+    double[] qb = Oracle.toDouble(q);
+    double[] kb = Oracle.toDouble(k);
+    double[] vb = Oracle.toDouble(v);
+    double[] pRef = new double[sq * sk];
+    double[] ref = Oracle.attention(qb, kb, vb, mask == null ? null : Oracle.toDouble(mask), sq, sk, d, d, scale, pRef);
+    double[] qk = Oracle.matmul(Oracle.abs(qb), Oracle.transpose(Oracle.abs(kb), sk, d), sq, sk, d);
+    double ds = 0;
+    for (double m : qk) {
+      ds = Math.max(ds, tol.attentionLogit(d, scale, m));
+    }
+    double[] pv = Oracle.matmul(pRef, Oracle.abs(vb), sq, d, sk);
+    double dsMax = ds;
+    if (probs != null) {
+      Budget.check(name + " probabilities", pRef, probs, i -> tol.attentionProbability(dsMax, sk, pRef[i]));
+    }
+    Budget.check(name + " output", ref, out, i -> tol.attentionOutput(dsMax, sk, pv[i]));
+  }
+
+  /**
+   * A batch whose scores ({@code [3, 2, 1024, 1024]}, 24 MiB) are larger than a backend may want to hold at once, without
+   * probabilities: a backend that works through the batch in pieces must slice the padding mask with it, keep a mask
+   * shared by the batch whole, and still zero a fully padded sequence.
+   */
+  private void attentionOverALargeBatch(boolean causal) {
+    int batch = 3;
+    int heads = 2;
+    int n = 1024;
+    int d = 8;
+    float[] q = Data.uniform(71, batch * heads * n * d);
+    float[] k = Data.uniform(72, batch * heads * n * d);
+    float[] v = Data.uniform(73, batch * heads * n * d);
+    int[] lengths = {n, 700, 0};
+    float[] mask = new float[causal ? n * n : batch * n];
+    for (int r = 0; r < (causal ? n : batch); r++) {
+      for (int j = 0; j < n; j++) {
+        mask[r * n + j] = (causal ? j <= r : j < lengths[r]) ? 0 : Float.NEGATIVE_INFINITY;
+      }
+    }
+    float scale = (float) (1 / Math.sqrt(d));
+    try (TensorScope s = TensorScope.open()) {
+      Tensor out = s.of(Data.nans(batch * heads * n * d), batch, heads, n, d);
+      Tensor m = causal ? s.of(mask, 1, 1, n, n) : s.of(mask, batch, 1, 1, n);
+      backend.scaledDotProductAttention(s.of(q, batch, heads, n, d), s.of(k, batch, heads, n, d), s.of(v, batch, heads, n, d), m, scale, out, null);
+      float[] outA = out.toArray();
+      for (int b = 0; b < batch; b++) {
+        float[] itemMask = mask;
+        if (!causal) {
+          itemMask = new float[n * n];
+          for (int i = 0; i < n; i++) {
+            System.arraycopy(mask, b * n, itemMask, i * n, n);
+          }
         }
-        double[] pv = Oracle.matmul(pRef, Oracle.abs(vb), sq, d, sk);
-        double dsMax = ds;
-        String name = "attention batch=" + b + " mask=" + maskKind;
-        Budget.check(name + " probabilities", pRef, Data.slice(probsA, b, sq * sk), i -> tol.attentionProbability(dsMax, sk, pRef[i]));
-        Budget.check(name + " output", ref, Data.slice(outA, b, sq * d), i -> tol.attentionOutput(dsMax, sk, pv[i]));
+        for (int h = 0; h < heads; h++) {
+          int item = b * heads + h;
+          checkAttentionItem("attention item " + b + "," + h + (causal ? " causal" : " padded to " + lengths[b]), Data.slice(q, item, n * d),
+              Data.slice(k, item, n * d), Data.slice(v, item, n * d), itemMask, n, n, d, scale, Data.slice(outA, item, n * d), null);
+        }
       }
     }
   }

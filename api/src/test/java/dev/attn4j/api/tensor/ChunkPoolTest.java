@@ -3,7 +3,9 @@ package dev.attn4j.api.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -61,6 +63,18 @@ class ChunkPoolTest {
     assertNotEquals(medium.address(), five.address());
     assertEquals(0, pool.kept());
     assertEquals(32 * MIB, pool.take(32 * MIB).byteSize(), "nothing kept fits: a new chunk of the asked size");
+  }
+
+  @Test
+  void aChunkThatIsNotKeptIsFreedAtOnce() {
+    ChunkPool pool = new ChunkPool(8 * MIB);
+    MemorySegment kept = pool.take(8 * MIB);
+    MemorySegment extra = pool.take(8 * MIB);
+    pool.give(kept);
+    pool.give(extra);
+    assertEquals(8 * MIB, pool.kept());
+    assertTrue(kept.scope().isAlive());
+    assertFalse(extra.scope().isAlive(), "dropped, so freed now rather than whenever the GC runs");
   }
 
   @Test
