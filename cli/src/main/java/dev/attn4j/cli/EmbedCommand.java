@@ -6,6 +6,7 @@ import dev.attn4j.models.BertModel;
 import dev.attn4j.models.BertOutput;
 import dev.attn4j.models.heads.Pooling;
 import dev.attn4j.models.heads.SentenceEmbeddings;
+import dev.attn4j.models.heads.SentenceTransformersConfig;
 import dev.attn4j.spi.Backend;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
  * read in windows, sorted by length inside a window to cut padding, run in batches, and written one line per
  * input in input order, so memory stays bounded whatever the file size.
  */
-@Command(name = "embed", mixinStandardHelpOptions = true, description = "Sentence embeddings (mean or CLS pooling, optional L2 normalization).")
+@Command(name = "embed", mixinStandardHelpOptions = true, description = "Sentence embeddings (mean, CLS or max pooling, optional L2 normalization).")
 final class EmbedCommand implements Callable<Integer> {
   /** Batches per sorting window. */
   private static final int WINDOW_BATCHES = 16;
@@ -37,11 +38,15 @@ final class EmbedCommand implements Callable<Integer> {
   @Mixin InputOptions in;
   @Mixin DebugOption debug;
 
-  @Option(names = "--pooling", defaultValue = "mean", description = "mean or cls (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--pooling", description = "mean, cls or max (default: the model's sentence-transformers pooling module, else mean).")
   String pooling;
 
-  @Option(names = "--normalize", description = "L2-normalize each embedding.")
-  boolean normalize;
+  @Option(names = "--normalize", negatable = true,
+      description = "L2-normalize each embedding, or not (default: as the model's sentence-transformers modules say, else not).")
+  Boolean normalize;
+
+  /** What is used, resolved against the model's sentence-transformers files once it is loaded. */
+  private boolean l2;
 
   @Option(names = "--batch-size", defaultValue = "32", description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
   int batchSize;
@@ -51,15 +56,28 @@ final class EmbedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Pooling p = switch (pooling.toLowerCase(Locale.ROOT)) {
+    Pooling given = pooling == null ? null : switch (pooling.toLowerCase(Locale.ROOT)) {
       case "mean" -> Pooling.MEAN;
       case "cls" -> Pooling.CLS;
-      default -> throw new IllegalArgumentException("--pooling must be mean or cls, got '" + pooling + "'");
+      case "max" -> Pooling.MAX;
+      default -> throw new IllegalArgumentException("--pooling must be mean, cls or max, got '" + pooling + "'");
     };
     if (batchSize < 1) {
       throw new IllegalArgumentException("--batch-size must be >= 1");
     }
     try (BertModel m = model.load(); Backend backend = model.open()) {
+      Pooling p = given;
+      l2 = normalize != null && normalize;
+      if (given == null || normalize == null) {
+        // A sentence-transformers checkpoint says how it was trained to be used; a plain one gets mean, unnormalized.
+        var st = SentenceTransformersConfig.read(m.directory());
+        p = given != null ? given : st.map(SentenceTransformersConfig::pooling).orElse(Pooling.MEAN);
+        l2 = normalize != null ? normalize : st.map(SentenceTransformersConfig::normalize).orElse(false);
+        if (st.isPresent()) {
+          System.err.printf("embed: %s pooling%s, from the model's sentence-transformers modules (--pooling and --[no-]normalize override)%n",
+              p.name().toLowerCase(Locale.ROOT), l2 ? ", L2-normalized" : "");
+        }
+      }
       Iterator<Item> items = in.items(m, model.maxLength(m));
       if (output != null && output.toString().endsWith(".jsonl")) {
         stream(m, backend, items, p);
@@ -94,7 +112,7 @@ final class EmbedCommand implements Callable<Integer> {
     var input = Batches.pad(batch, Batches.longest(batch), m.tokenizer().padId());
     try (TensorScope scope = TensorScope.open()) {
       BertOutput out = m.forward(backend, scope, input, false, false);
-      return List.of(SentenceEmbeddings.pool(out.lastHiddenState(), input.attentionMask(), p, normalize));
+      return List.of(SentenceEmbeddings.pool(out.lastHiddenState(), input.attentionMask(), p, l2));
     }
   }
 

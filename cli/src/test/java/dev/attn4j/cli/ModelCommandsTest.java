@@ -110,6 +110,40 @@ class ModelCommandsTest {
   }
 
   @Test
+  void embedFollowsTheModelsSentenceTransformersModulesUnlessTold() throws IOException {
+    Path src = refs("synthetic-bert-tiny");
+    Path model = dir.resolve("st");
+    Files.createDirectories(model.resolve("1_Pooling"));
+    for (String f : new String[] {"config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors"}) {
+      Files.copy(src.resolve(f), model.resolve(f));
+    }
+    Files.writeString(model.resolve("modules.json"), "[{\"path\": \"\", \"type\": \"sentence_transformers.models.Transformer\"},"
+        + " {\"path\": \"1_Pooling\", \"type\": \"sentence_transformers.models.Pooling\"},"
+        + " {\"path\": \"2_Normalize\", \"type\": \"sentence_transformers.models.Normalize\"}]");
+    Files.writeString(model.resolve("1_Pooling/config.json"), "{\"pooling_mode_cls_token\": true, \"pooling_mode_mean_tokens\": false}");
+    JsonNode golden = JSON.readTree(src.resolve("golden/public/p01_simple.json").toFile());
+    String text = golden.path("inputs").get(0).path("text").asText();
+    Path out = dir.resolve("e.json");
+    assertEquals(0, Main.run("embed", "--model", model.toString(), "--text", text, "--backend", "java", "--output", out.toString()));
+    assertClose(golden.path("sentence_embedding_cls_l2").get(0), JSON.readTree(out.toFile()).path("embeddings").get(0), "CLS, normalized");
+    assertEquals(0, Main.run("embed", "--model", model.toString(), "--text", text, "--backend", "java", "--output", out.toString(), "--pooling", "mean"));
+    assertClose(golden.path("sentence_embedding_mean_pooled_l2").get(0), JSON.readTree(out.toFile()).path("embeddings").get(0), "mean, still normalized");
+    assertEquals(0, Main.run("embed", "--model", model.toString(), "--text", text, "--backend", "java", "--output", out.toString(), "--no-normalize"));
+    double norm = 0;
+    for (JsonNode v : JSON.readTree(out.toFile()).path("embeddings").get(0)) {
+      norm += v.asDouble() * v.asDouble();
+    }
+    assertTrue(Math.abs(Math.sqrt(norm) - 1) > 0.1, "--no-normalize: norm " + Math.sqrt(norm));
+  }
+
+  private static void assertClose(JsonNode expected, JsonNode got, String what) {
+    assertEquals(expected.size(), got.size(), what);
+    for (int i = 0; i < expected.size(); i++) {
+      assertEquals(expected.get(i).asDouble(), got.get(i).asDouble(), 1e-5, what + " at " + i);
+    }
+  }
+
+  @Test
   void badInputIsAnErrorLineAndTheRightExitStatus() throws IOException {
     String model = refs("synthetic-bert-tiny").toString();
     assertEquals(Main.FAILED, Main.run("encode", "--model", model, "--input", jsonl("{\"input_ids\": [101, 512, 102]}").toString()));

@@ -9,5 +9,7 @@ public enum Pooling {
   /** Average of the real (unmasked) tokens, {@code [CLS]} and {@code [SEP]} included. */
   MEAN,
   /** The {@code [CLS]} token's hidden state. */
-  CLS
+  CLS,
+  /** Per dimension, the largest value over the real (unmasked) tokens. */
+  MAX
 }

@@ -3,8 +3,8 @@ package dev.attn4j.models.heads;
 import dev.attn4j.api.tensor.Tensor;
 
 /**
- * Sentence embeddings from a last hidden state, as sentence-transformers computes them: mean over the
- * tokens whose attention mask is 1, or the {@code [CLS]} vector; then optionally L2-normalized (a zero
+ * Sentence embeddings from a last hidden state, as sentence-transformers computes them: mean or maximum over
+ * the tokens whose attention mask is 1, or the {@code [CLS]} vector; then optionally L2-normalized (a zero
  * vector stays zero). Accumulates in double. Stateless and thread-safe.
  *
  * <p>Stability: stable since 0.1.
@@ -16,7 +16,7 @@ public final class SentenceEmbeddings {
    * Pools {@code hidden [batch, seq, h]} into {@code [batch][h]}.
    *
    * @param attentionMask {@code [batch][seq]} 0/1
-   * @throws IllegalArgumentException if the mask does not match or a row has no real token (mean pooling)
+   * @throws IllegalArgumentException if the mask does not match or a row has no real token (mean and max pooling)
    */
   public static float[][] pool(Tensor hidden, int[][] attentionMask, Pooling pooling, boolean normalize) {
     int batch = hidden.dim(0);
@@ -35,6 +35,18 @@ public final class SentenceEmbeddings {
       if (pooling == Pooling.CLS) {
         for (int i = 0; i < h; i++) {
           acc[i] = all[(b * seq) * h + i];
+        }
+      } else if (pooling == Pooling.MAX) {
+        java.util.Arrays.fill(acc, Double.NEGATIVE_INFINITY);
+        for (int s = 0; s < seq; s++) {
+          if (attentionMask[b][s] == 1) {
+            for (int i = 0; i < h; i++) {
+              acc[i] = Math.max(acc[i], all[(b * seq + s) * h + i]);
+            }
+          }
+        }
+        if (acc[0] == Double.NEGATIVE_INFINITY) {
+          throw new IllegalArgumentException("row " + b + " has no real token to take the maximum over");
         }
       } else {
         int count = 0;
