@@ -9,7 +9,7 @@ import java.util.List;
  * large chunks, and {@link #frame()} or {@link #reset()} hands their memory out again. {@link #close()} ends every
  * tensor of the workspace and gives its chunks to the next workspaces opened in this process (so that a forward pass
  * does not allocate and zero-fill them again); raw {@code MemorySegment}s taken from its tensors must not be kept
- * past it.
+ * past it. Always close a workspace (try-with-resources): the memory of one that is never closed is never freed.
  *
  * <p>Why: opening and closing a {@code TensorScope} costs tens of microseconds (closing its shared arena stops every
  * Java thread for a handshake), and a forward pass needs a few temporaries per layer. A workspace pays that once.
