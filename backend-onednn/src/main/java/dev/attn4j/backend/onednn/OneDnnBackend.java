@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Stability: stable since 0.1 for use through {@link dev.attn4j.spi.Backend}.
  */
 public final class OneDnnBackend extends JavaBackend {
+  /** Attention scores larger than this are computed a few batch items at a time. */
+  private static final long SCORES_CHUNK_BYTES = 16L << 20;
+
   /** Backend option: {@code f32} or {@code bf16}. */
   public static final String PRECISION_PROPERTY = "onednn.precision";
   /** Backend option: how many primitives the cache keeps. */
@@ -206,9 +209,6 @@ public final class OneDnnBackend extends JavaBackend {
       attention(q.slice(0, b, n), k.slice(0, b, n), v.slice(0, b, n), m, scale, out.slice(0, b, n), null);
     }
   }
-
-  /** Scores larger than this are computed a few batch items at a time. */
-  private static final long SCORES_CHUNK_BYTES = 16L << 20;
 
   private void attention(Tensor q, Tensor k, Tensor v, Tensor mask, float scale, Tensor out, Tensor probs) {
     Shape scoresShape = q.shape().sub(0, q.rank() - 1).concat(Shape.of(k.dim(-2)));
