@@ -174,12 +174,10 @@ final class BenchCommand implements Callable<Integer> {
             for (Backend backend : opened) {
               runners.put(backend.name(), runner(backend, bert, encoder, weights, b, s, shape[1]));
             }
-            OrtRunner.Inputs in = null;
+            OrtRunner.Inputs in = ort == null ? null : OrtRunner.inputs(ids(b, s, bert.config().vocabSize()));
             if (ort != null) {
               OrtRunner o = ort;
-              OrtRunner.Inputs ortIn = OrtRunner.inputs(ids(b, s, bert.config().vocabSize()));
-              in = ortIn;
-              runners.put("onnxruntime", () -> o.forward(ortIn));
+              runners.put("onnxruntime", () -> o.forward(in));
             }
             Map<String, double[]> times = new LinkedHashMap<>();
             Map<String, Integer> warmed = new LinkedHashMap<>();

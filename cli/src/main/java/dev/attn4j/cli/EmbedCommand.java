@@ -45,9 +45,6 @@ final class EmbedCommand implements Callable<Integer> {
       description = "L2-normalize each embedding, or not (default: as the model's sentence-transformers modules say, else not).")
   Boolean normalize;
 
-  /** What is used, resolved against the model's sentence-transformers files once it is loaded. */
-  private boolean l2;
-
   @Option(names = "--batch-size", defaultValue = "32", description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
@@ -66,18 +63,7 @@ final class EmbedCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--batch-size must be >= 1");
     }
     try (BertModel m = model.load(); Backend backend = model.open()) {
-      Pooling p = given;
-      l2 = normalize != null && normalize;
-      if (given == null || normalize == null) {
-        // A sentence-transformers checkpoint says how it was trained to be used; a plain one gets mean, unnormalized.
-        var st = SentenceTransformersConfig.read(m.directory());
-        p = given != null ? given : st.map(SentenceTransformersConfig::pooling).orElse(Pooling.MEAN);
-        l2 = normalize != null ? normalize : st.map(SentenceTransformersConfig::normalize).orElse(false);
-        if (st.isPresent()) {
-          System.err.printf("embed: %s pooling%s, from the model's sentence-transformers modules (--pooling and --[no-]normalize override)%n",
-              p.name().toLowerCase(Locale.ROOT), l2 ? ", L2-normalized" : "");
-        }
-      }
+      SentenceTransformersConfig p = settings(m, given);
       Iterator<Item> items = in.items(m, model.maxLength(m));
       if (output != null && output.toString().endsWith(".jsonl")) {
         stream(m, backend, items, p);
@@ -108,15 +94,33 @@ final class EmbedCommand implements Callable<Integer> {
     return 0;
   }
 
-  private List<float[]> embed(BertModel m, Backend backend, List<Item> batch, Pooling p) {
+  /**
+   * The options where given; otherwise what the model's sentence-transformers files say (read only then, so that
+   * explicit options work even next to a malformed one); otherwise mean pooling, unnormalized.
+   */
+  private SentenceTransformersConfig settings(BertModel m, Pooling given) throws IOException {
+    if (given != null && normalize != null) {
+      return new SentenceTransformersConfig(given, normalize);
+    }
+    var st = SentenceTransformersConfig.read(m.directory());
+    var resolved = new SentenceTransformersConfig(given != null ? given : st.map(SentenceTransformersConfig::pooling).orElse(Pooling.MEAN),
+        normalize != null ? normalize : st.map(SentenceTransformersConfig::normalize).orElse(false));
+    if (st.isPresent()) {
+      System.err.printf("embed: %s pooling%s, from the model's sentence-transformers modules (--pooling and --[no-]normalize override)%n",
+          resolved.pooling().name().toLowerCase(Locale.ROOT), resolved.normalize() ? ", L2-normalized" : "");
+    }
+    return resolved;
+  }
+
+  private List<float[]> embed(BertModel m, Backend backend, List<Item> batch, SentenceTransformersConfig p) {
     var input = Batches.pad(batch, Batches.longest(batch), m.tokenizer().padId());
     try (TensorScope scope = TensorScope.open()) {
       BertOutput out = m.forward(backend, scope, input, false, false);
-      return List.of(SentenceEmbeddings.pool(out.lastHiddenState(), input.attentionMask(), p, l2));
+      return List.of(SentenceEmbeddings.pool(out.lastHiddenState(), input.attentionMask(), p.pooling(), p.normalize()));
     }
   }
 
-  private void stream(BertModel m, Backend backend, Iterator<Item> items, Pooling p) throws IOException {
+  private void stream(BertModel m, Backend backend, Iterator<Item> items, SentenceTransformersConfig p) throws IOException {
     long total = in.input == null ? -1 : countLines(in.input);
     try (BufferedWriter w = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
         ProgressBar bar = ProgressBars.open("embed", total, " rows")) {

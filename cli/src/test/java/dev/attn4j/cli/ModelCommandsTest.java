@@ -32,20 +32,36 @@ class ModelCommandsTest {
     return f;
   }
 
+  /** Exit status and what a command wrote to stdout ({@code stderr} false) or stderr. */
+  private record Captured(int status, String text) {}
+
+  private static Captured capture(boolean stderr, String... args) {
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream saved = stderr ? System.err : System.out;
+    java.io.PrintStream into = new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8);
+    if (stderr) {
+      System.setErr(into);
+    } else {
+      System.setOut(into);
+    }
+    try {
+      int status = Main.run(args);
+      return new Captured(status, buf.toString(java.nio.charset.StandardCharsets.UTF_8));
+    } finally {
+      if (stderr) {
+        System.setErr(saved);
+      } else {
+        System.setOut(saved);
+      }
+    }
+  }
+
   @Test
   void encodeTimingReportsWhenTheModelWasReady() throws IOException {
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream saved = System.err;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    int status;
-    try {
-      status = Main.run("encode", "--model", refs("synthetic-bert-tiny").toString(), "--text", "hello world", "--backend", "java", "--timing",
-          "--output", dir.resolve("t.json").toString());
-    } finally {
-      System.setErr(saved);
-    }
-    assertEquals(0, status);
-    String text = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    Captured run = capture(true, "encode", "--model", refs("synthetic-bert-tiny").toString(), "--text", "hello world", "--backend", "java", "--timing",
+        "--output", dir.resolve("t.json").toString());
+    assertEquals(0, run.status());
+    String text = run.text();
     assertTrue(text.matches("(?s).*timing: ready to encode \\d+ ms after JVM start .*first forward \\d+ ms \\(1 rows x \\d+ tokens\\).*"), text);
   }
 
@@ -194,17 +210,9 @@ class ModelCommandsTest {
   @Test
   void tokenizeJsonWritesOneParsableObjectPerLine() throws IOException {
     Path input = jsonl("{\"text\": \"Zürich, the cat!\"}", "{\"text\": \"a\", \"text_pair\": \"b c\"}", "{\"text\": \"hello\"}");
-    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream saved = System.out;
-    System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
-    int status;
-    try {
-      status = Main.run("tokenize", "--model", refs("synthetic-bert-tiny").toString(), "--input", input.toString(), "--json");
-    } finally {
-      System.setOut(saved);
-    }
-    assertEquals(0, status);
-    String[] lines = buf.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n");
+    Captured run = capture(false, "tokenize", "--model", refs("synthetic-bert-tiny").toString(), "--input", input.toString(), "--json");
+    assertEquals(0, run.status());
+    String[] lines = run.text().split("\n");
     assertEquals(3, lines.length);
     for (String line : lines) {
       assertTrue(line.startsWith("{") && line.endsWith("}"), line);
@@ -216,17 +224,9 @@ class ModelCommandsTest {
   @Test
   void truncationIsReportedOnStderr() throws IOException {
     Path input = jsonl("{\"text\": \"one two three four five six\"}", "{\"text\": \"short\"}");
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream saved = System.err;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    int status;
-    try {
-      status = Main.run("tokenize", "--model", refs("synthetic-bert-tiny").toString(), "--input", input.toString(), "--max-length", "4");
-    } finally {
-      System.setErr(saved);
-    }
-    assertEquals(0, status);
-    String text = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    Captured run = capture(true, "tokenize", "--model", refs("synthetic-bert-tiny").toString(), "--input", input.toString(), "--max-length", "4");
+    assertEquals(0, run.status());
+    String text = run.text();
     assertTrue(text.contains(input + ":1: truncated to 4 tokens"), text);
     assertTrue(!text.contains(input + ":2:"), text);
   }
