@@ -119,9 +119,6 @@ final class BenchCommand implements Callable<Integer> {
     if (vs != null && !vs.equals("onnxruntime")) {
       throw new IllegalArgumentException("--vs supports 'onnxruntime' only, got '" + vs + "'");
     }
-    if (vs != null && preset != null) {
-      throw new IllegalArgumentException("--vs onnxruntime needs the same weights on both sides: give an ONNX --model (or none, for the default), not --preset");
-    }
     double peakGflops = peak != null ? peak : PeakFma.measure(t);
     List<BackendProvider> providers = choose();
     BackendOptions options = properties.applyTo(BackendOptions.defaults().withThreads(t));
@@ -131,18 +128,25 @@ final class BenchCommand implements Callable<Integer> {
       BertModel bert = null;
       Encoder encoder = null;
       int[] shape;
-      if (preset != null) {
-        SeededEncoder.Preset p = SeededEncoder.PRESETS.get(preset);
-        shape = new int[] {p.layers(), p.hidden(), p.heads(), p.ffn()};
-        encoder = p.build(weights, 42);
+      Path onnx = null; // what ONNX Runtime runs, when it runs
+      if (preset != null && vs != null) {
+        // ONNX Runtime needs a file: the preset's weights are written as an ONNX export, which both engines then load.
+        extracted = Files.createTempDirectory("attn4j-bench");
+        onnx = PresetOnnx.write(SeededEncoder.PRESETS.get(preset), PresetOnnx.VOCAB, 42, extracted);
+        bert = BertModel.load(OnnxImport.convert(onnx, null, null, extracted.resolve("attn4j")));
+      } else if (preset != null) {
+        encoder = SeededEncoder.PRESETS.get(preset).build(weights, 42);
       } else {
         bert = BertModel.load(ModelSource.resolve(model));
+      }
+      if (bert != null) {
         var c = bert.config();
         shape = new int[] {c.layers(), c.hiddenSize(), c.heads(), c.intermediateSize()};
+      } else {
+        SeededEncoder.Preset p = SeededEncoder.PRESETS.get(preset);
+        shape = new int[] {p.layers(), p.hidden(), p.heads(), p.ffn()};
       }
-      OrtRunner ort = null;
-      if (vs != null) {
-        Path onnx;
+      if (vs != null && onnx == null) {
         if (model != null && model.endsWith(".onnx")) {
           onnx = Path.of(model);
         } else {
@@ -153,8 +157,8 @@ final class BenchCommand implements Callable<Integer> {
           extracted = Files.createTempDirectory("attn4j-bench");
           onnx = OnnxImport.extractFromJar(jar, extracted);
         }
-        ort = new OrtRunner(onnx, t);
       }
+      OrtRunner ort = onnx == null ? null : new OrtRunner(onnx, t);
       List<Backend> opened = new ArrayList<>();
       try {
         for (BackendProvider p : providers) {
@@ -232,12 +236,11 @@ final class BenchCommand implements Callable<Integer> {
       }
     } finally {
       if (extracted != null) {
-        try (var files = Files.list(extracted)) {
-          for (Path f : files.toList()) {
+        try (var files = Files.walk(extracted)) {
+          for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
             Files.delete(f);
           }
         }
-        Files.delete(extracted);
       }
     }
     long rssKb = peakRssKb();

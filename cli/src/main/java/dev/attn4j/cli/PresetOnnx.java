@@ -1,0 +1,307 @@
+package dev.attn4j.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.attn4j.api.encoder.SeededEncoder;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Writes a BERT model of a preset's shape with seeded random weights as an ONNX file, plus a WordPiece {@code
+ * tokenizer.json}, so that {@code bench --preset NAME --vs onnxruntime} runs ONNX Runtime and attn4j on the same
+ * weights at shapes (BERT-base, BERT-large) for which no export is at hand.
+ *
+ * <p>The graph has the form PyTorch's exporter gives a Hugging Face {@code BertModel} at opset 11, node for node as in
+ * the bge-small-en-v1.5 export: layer norms decomposed into {@code ReduceMean}/{@code Pow}/{@code Sqrt}, GELU as
+ * {@code Erf}, projections as {@code MatMul} by an {@code [in, out]} weight then {@code Add} of a named bias, scores
+ * divided by {@code sqrt(head size)}, the padding mask as {@code (1 - mask) * -FLT_MAX}. ONNX Runtime so applies the
+ * same graph rewrites it applies to a real export, and attn4j's importer reads it like one. Stateless.
+ */
+final class PresetOnnx {
+  /** BERT's vocabulary size, positions and token types. */
+  static final int VOCAB = 30522;
+  static final int MAX_POSITIONS = 512;
+  private static final int TYPES = 2;
+
+  private static final int FLOAT = 1;
+  private static final int INT64 = 7;
+  private static final float EPS = 1e-12f;
+  private static final String OUTPUT = "last_hidden_state";
+
+  private PresetOnnx() {}
+
+  /**
+   * Writes {@code model.onnx} and {@code tokenizer.json} for {@code p} into the folder {@code dir} and returns the ONNX
+   * file. The same arguments always give the same file.
+   */
+  static Path write(SeededEncoder.Preset p, int vocab, long seed, Path dir) throws IOException {
+    if (p.hidden() % p.heads() != 0) {
+      throw new IllegalArgumentException("hidden " + p.hidden() + " is not a multiple of heads " + p.heads());
+    }
+    Graph g = new Graph(seed);
+    int h = p.hidden();
+    // Padding mask: [batch, 1, 1, keys], 0 where attended and -FLT_MAX where padded.
+    String m = g.node("Unsqueeze", "", List.of("attention_mask"), Attr.ints("axes", 1));
+    m = g.node("Unsqueeze", "", List.of(m), Attr.ints("axes", 2));
+    m = g.node("Cast", "", List.of(m), Attr.i("to", FLOAT));
+    m = g.node("Sub", "", List.of(g.scalar(1f), m));
+    String mask = g.node("Mul", "", List.of(m, g.scalar(-Float.MAX_VALUE)));
+    // Embeddings: word + token type + position (positions 0..seq-1 sliced from a constant range), then a layer norm.
+    String seqLen = g.node("Gather", "embeddings", List.of(g.node("Shape", "embeddings", List.of("input_ids")), g.longs(new long[0], 1)),
+        Attr.i("axis", 0));
+    long[] range = new long[MAX_POSITIONS];
+    for (int i = 0; i < range.length; i++) {
+      range[i] = i;
+    }
+    String positions = g.node("Slice", "embeddings", List.of(g.longs(new long[] {1, MAX_POSITIONS}, range), g.longs(new long[] {1}, 0),
+        g.node("Unsqueeze", "embeddings", List.of(seqLen), Attr.ints("axes", 0)), g.longs(new long[] {1}, 1), g.longs(new long[] {1}, 1)));
+    String x = g.node("Add", "embeddings", List.of(
+        g.node("Gather", "embeddings", List.of(g.weight("embeddings.word_embeddings.weight", 1f, 0f, vocab, h), "input_ids")),
+        g.node("Gather", "embeddings", List.of(g.weight("embeddings.token_type_embeddings.weight", 1f, 0f, TYPES, h), "token_type_ids"))));
+    x = g.node("Add", "embeddings", List.of(x,
+        g.node("Gather", "embeddings", List.of(g.weight("embeddings.position_embeddings.weight", 1f, 0f, MAX_POSITIONS, h), positions))));
+    x = layerNorm(g, "embeddings.LayerNorm", x, h, null);
+    int d = h / p.heads();
+    for (int l = 0; l < p.layers(); l++) {
+      String pre = "encoder.layer." + l + ".";
+      String q = linear(g, pre + "attention.self.query", x, h, h);
+      String k = linear(g, pre + "attention.self.key", x, h, h);
+      String v = linear(g, pre + "attention.self.value", x, h, h);
+      String heads = g.longs(new long[] {4}, 0, 0, p.heads(), d);
+      String kt = g.node("Transpose", pre, List.of(g.node("Reshape", pre, List.of(k, heads))), Attr.ints("perm", 0, 2, 3, 1));
+      String vt = g.node("Transpose", pre, List.of(g.node("Reshape", pre, List.of(v, heads))), Attr.ints("perm", 0, 2, 1, 3));
+      String qt = g.node("Transpose", pre, List.of(g.node("Reshape", pre, List.of(q, heads))), Attr.ints("perm", 0, 2, 1, 3));
+      String scores = g.node("Div", pre, List.of(g.node("MatMul", pre, List.of(qt, kt)), g.scalar((float) Math.sqrt(d))));
+      String probs = g.node("Softmax", pre, List.of(g.node("Add", pre, List.of(scores, mask))), Attr.i("axis", 3));
+      String ctx = g.node("Transpose", pre, List.of(g.node("MatMul", pre, List.of(probs, vt))), Attr.ints("perm", 0, 2, 1, 3));
+      ctx = g.node("Reshape", pre, List.of(ctx, g.longs(new long[] {3}, 0, 0, h)));
+      String attn = g.node("Add", pre, List.of(linear(g, pre + "attention.output.dense", ctx, h, h), x));
+      attn = layerNorm(g, pre + "attention.output.LayerNorm", attn, h, null);
+      String up = linear(g, pre + "intermediate.dense", attn, h, p.ffn());
+      String gelu = g.node("Add", pre, List.of(g.node("Erf", pre, List.of(g.node("Div", pre, List.of(up, g.scalar((float) Math.sqrt(2)))))), g.scalar(1f)));
+      gelu = g.node("Mul", pre, List.of(g.node("Mul", pre, List.of(up, gelu)), g.scalar(0.5f)));
+      String out = g.node("Add", pre, List.of(linear(g, pre + "output.dense", gelu, p.ffn(), h), attn));
+      x = layerNorm(g, pre + "output.LayerNorm", out, h, l == p.layers() - 1 ? OUTPUT : null);
+    }
+    Files.createDirectories(dir);
+    Path onnx = dir.resolve("model.onnx");
+    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(onnx), 1 << 20)) {
+      g.writeModel(os, x, h);
+    }
+    writeTokenizer(dir.resolve("tokenizer.json"), vocab);
+    return onnx;
+  }
+
+  /** {@code x W + b} with {@code W} stored {@code [in, out]}, as PyTorch exports {@code nn.Linear}; the bias comes first in the Add, as there. */
+  private static String linear(Graph g, String name, String x, int in, int out) {
+    String w = g.weight(name.replace('.', '/') + "/weight_t", (float) Math.sqrt(3.0 / in), 0f, in, out);
+    return g.node("Add", name, List.of(g.weight(name + ".bias", 0.1f, 0f, out), g.node("MatMul", name, List.of(x, w))));
+  }
+
+  /** The decomposed layer norm PyTorch exports: {@code (x - mean) / sqrt(var + eps) * gamma + beta}; {@code out} names the result (null: any). */
+  private static String layerNorm(Graph g, String name, String x, int h, String out) {
+    String centred = g.node("Sub", name, List.of(x, g.node("ReduceMean", name, List.of(x), Attr.ints("axes", -1))));
+    String var = g.node("ReduceMean", name, List.of(g.node("Pow", name, List.of(centred, g.scalar(2f)))), Attr.ints("axes", -1));
+    String norm = g.node("Div", name, List.of(centred, g.node("Sqrt", name, List.of(g.node("Add", name, List.of(var, g.scalar(EPS)))))));
+    List<String> in = List.of(g.node("Mul", name, List.of(norm, g.weight(name + ".weight", 0.1f, 1f, h))), g.weight(name + ".bias", 0.1f, 0f, h));
+    return out == null ? g.node("Add", name, in) : g.named("Add", in, out);
+  }
+
+  /** {@code [PAD] [UNK] [CLS] [SEP] [MASK]}, then {@code t5 ... t(vocab-1)}: the ids are what matters to bench. */
+  private static void writeTokenizer(Path file, int vocab) throws IOException {
+    String[] special = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+    try (JsonGenerator j = new JsonFactory().createGenerator(Files.newBufferedWriter(file))) {
+      j.writeStartObject();
+      j.writeStringField("version", "1.0");
+      j.writeObjectFieldStart("normalizer");
+      j.writeStringField("type", "BertNormalizer");
+      j.writeBooleanField("lowercase", true);
+      j.writeEndObject();
+      j.writeObjectFieldStart("pre_tokenizer");
+      j.writeStringField("type", "BertPreTokenizer");
+      j.writeEndObject();
+      j.writeObjectFieldStart("model");
+      j.writeStringField("type", "WordPiece");
+      j.writeStringField("unk_token", "[UNK]");
+      j.writeStringField("continuing_subword_prefix", "##");
+      j.writeObjectFieldStart("vocab");
+      for (int i = 0; i < vocab; i++) {
+        j.writeNumberField(i < special.length ? special[i] : "t" + i, i);
+      }
+      j.writeEndObject();
+      j.writeEndObject();
+      j.writeEndObject();
+    }
+  }
+
+  /** A node attribute. */
+  private record Attr(String name, int type, long[] ints) {
+    static Attr i(String name, long value) {
+      return new Attr(name, 2, new long[] {value});
+    }
+
+    static Attr ints(String name, long... values) {
+      return new Attr(name, 7, values);
+    }
+
+    ProtoWriter encode() {
+      ProtoWriter a = new ProtoWriter().string(1, name).varint(20, type);
+      if (type == 2) {
+        a.varint(3, ints[0]);
+      } else {
+        for (long v : ints) {
+          a.varint(8, v);
+        }
+      }
+      return a;
+    }
+  }
+
+  /**
+   * An initializer: either small constant data, or uniform random floats in {@code offset ± bound} drawn when the
+   * file is written, so that a large model is never held in memory.
+   */
+  private record Init(String name, int type, long[] dims, byte[] constant, float bound, float offset, long seed) {
+    long elements() {
+      long n = 1;
+      for (long d : dims) {
+        n *= d;
+      }
+      return n;
+    }
+
+    long rawBytes() {
+      return elements() * (type == INT64 ? 8 : 4);
+    }
+
+    ProtoWriter header() {
+      ProtoWriter t = new ProtoWriter();
+      for (long d : dims) {
+        t.varint(1, d);
+      }
+      return t.varint(2, type).string(8, name);
+    }
+
+    long tensorBytes() {
+      return header().size() + ProtoWriter.prefixSize(9, rawBytes()) + rawBytes();
+    }
+
+    void writeTo(OutputStream os) throws IOException {
+      ProtoWriter prefix = new ProtoWriter().lengthPrefix(5, tensorBytes());
+      prefix.writeTo(os);
+      header().writeTo(os);
+      new ProtoWriter().lengthPrefix(9, rawBytes()).writeTo(os);
+      if (constant != null) {
+        os.write(constant);
+        return;
+      }
+      SplittableRandom r = new SplittableRandom(seed);
+      ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+      for (long i = 0, n = elements(); i < n; i++) {
+        if (!buf.hasRemaining()) {
+          os.write(buf.array(), 0, buf.position());
+          buf.clear();
+        }
+        buf.putFloat(offset + (float) ((r.nextDouble() * 2 - 1) * bound));
+      }
+      os.write(buf.array(), 0, buf.position());
+    }
+  }
+
+  /** The graph under construction: nodes in order, initializers, and a counter for unique value names. */
+  private static final class Graph {
+    private final List<ProtoWriter> nodes = new ArrayList<>();
+    private final List<Init> inits = new ArrayList<>();
+    private long seed;
+    private int counter;
+
+    Graph(long seed) {
+      this.seed = seed;
+    }
+
+    /** Adds a node with one output and returns the output's name, unique and under {@code scope} as PyTorch names them. */
+    String node(String op, String scope, List<String> inputs, Attr... attrs) {
+      String prefix = "/" + scope.replace('.', '/');
+      return named(op, inputs, prefix + (prefix.endsWith("/") ? "" : "/") + op + "_" + counter++ + "_output_0", attrs);
+    }
+
+    /** Adds a node whose one output is {@code out}. */
+    String named(String op, List<String> inputs, String out, Attr... attrs) {
+      ProtoWriter n = new ProtoWriter();
+      for (String in : inputs) {
+        n.string(1, in);
+      }
+      n.string(2, out).string(3, "node_" + nodes.size()).string(4, op);
+      for (Attr a : attrs) {
+        n.message(5, a.encode());
+      }
+      nodes.add(n);
+      return out;
+    }
+
+    /** A random float initializer of {@code dims}, values in {@code offset ± bound}. */
+    String weight(String name, float bound, float offset, long... dims) {
+      inits.add(new Init(name, FLOAT, dims, null, bound, offset, seed++));
+      return name;
+    }
+
+    String scalar(float v) {
+      byte[] b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(v).array();
+      String name = "const_" + counter++;
+      inits.add(new Init(name, FLOAT, new long[0], b, 0, 0, 0));
+      return name;
+    }
+
+    String longs(long[] dims, long... values) {
+      ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+      for (long v : values) {
+        b.putLong(v);
+      }
+      String name = "const_" + counter++;
+      inits.add(new Init(name, INT64, dims, b.array(), 0, 0, 0));
+      return name;
+    }
+
+    /** The ModelProto: IR 7, opset 11, inputs {@code input_ids}, {@code attention_mask}, {@code token_type_ids}, output {@code last_hidden_state}. */
+    void writeModel(OutputStream os, String output, int hidden) throws IOException {
+      ProtoWriter body = new ProtoWriter();
+      for (ProtoWriter n : nodes) {
+        body.message(1, n);
+      }
+      body.string(2, "main_graph");
+      for (String in : List.of("input_ids", "attention_mask", "token_type_ids")) {
+        body.message(11, valueInfo(in, INT64, "batch", "sequence"));
+      }
+      body.message(12, valueInfo(output, FLOAT, "batch", "sequence", hidden));
+      long graphBytes = body.size();
+      for (Init i : inits) {
+        graphBytes += ProtoWriter.prefixSize(5, i.tensorBytes()) + i.tensorBytes();
+      }
+      ProtoWriter model = new ProtoWriter().varint(1, 7).string(2, "attn4j bench").message(8, new ProtoWriter().string(1, "").varint(2, 11));
+      model.lengthPrefix(7, graphBytes);
+      model.writeTo(os);
+      body.writeTo(os);
+      for (Init i : inits) {
+        i.writeTo(os);
+      }
+    }
+
+    /** A tensor's name, element type and shape; a dimension is a symbolic name or a fixed size. */
+    private static ProtoWriter valueInfo(String name, int type, Object... dims) {
+      ProtoWriter shape = new ProtoWriter();
+      for (Object d : dims) {
+        shape.message(1, d instanceof String s ? new ProtoWriter().string(2, s) : new ProtoWriter().varint(1, ((Number) d).longValue()));
+      }
+      ProtoWriter tensorType = new ProtoWriter().varint(1, type).message(2, shape);
+      return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
+    }
+  }
+}

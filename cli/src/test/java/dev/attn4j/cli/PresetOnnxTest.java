@@ -1,0 +1,70 @@
+package dev.attn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attn4j.api.Backends;
+import dev.attn4j.api.encoder.SeededEncoder;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.BertConfig;
+import dev.attn4j.models.BertModel;
+import dev.attn4j.models.ModelInput;
+import dev.attn4j.models.onnx.OnnxImport;
+import dev.attn4j.spi.Backend;
+import dev.attn4j.spi.BackendOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ONNX export bench writes for a preset: attn4j's importer reads it as the intended shape, and ONNX Runtime, running
+ * the file itself, computes what attn4j computes from the imported weights, padding included.
+ */
+class PresetOnnxTest {
+  @Test
+  void onnxRuntimeAndAttn4jAgreeOnTheExport(@TempDir Path dir) throws Exception {
+    SeededEncoder.Preset shape = new SeededEncoder.Preset(2, 32, 4, 64);
+    Path onnx = PresetOnnx.write(shape, 100, 7, dir);
+    byte[] first = Files.readAllBytes(onnx);
+    assertArrayEquals(first, Files.readAllBytes(PresetOnnx.write(shape, 100, 7, dir.resolve("again"))), "same seed, same file");
+
+    Path converted = OnnxImport.convert(onnx, null, null, dir.resolve("attn4j"));
+    BertConfig c = BertConfig.read(converted.resolve("config.json"));
+    assertEquals(2, c.layers());
+    assertEquals(32, c.hiddenSize());
+    assertEquals(4, c.heads());
+    assertEquals(64, c.intermediateSize());
+    assertEquals(100, c.vocabSize());
+
+    // Two sequences, the second padded after three tokens; every id and both token types used somewhere.
+    long[][] ids = {{2, 17, 99, 40, 5, 3}, {2, 61, 3, 0, 0, 0}};
+    long[][] mask = {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 0, 0, 0}};
+    long[][] types = {{0, 0, 0, 1, 1, 1}, {0, 1, 1, 0, 0, 0}};
+    float[][][] expected;
+    try (OrtRunner ort = new OrtRunner(onnx, 1)) {
+      expected = ort.lastHiddenState(new OrtRunner.Inputs(ids, mask, types));
+    }
+    try (BertModel bert = BertModel.load(converted);
+        Backend java = Backends.registry().find("java").orElseThrow().create(BackendOptions.defaults().withThreads(1));
+        TensorScope s = TensorScope.open()) {
+      float[] got = bert.forward(java, s, new ModelInput(ints(ids), ints(types), ints(mask)), false, false).lastHiddenState().toArray();
+      assertEquals(2 * 6 * 32, got.length);
+      double max = 0;
+      for (int i = 0; i < got.length; i++) {
+        // Padded positions too: both compute them the same way (the mask removes keys, not queries).
+        max = Math.max(max, Math.abs(got[i] - expected[i / (6 * 32)][i / 32 % 6][i % 32]));
+      }
+      assertTrue(max < 1e-4, "max |attn4j - ONNX Runtime| = " + max);
+    }
+  }
+
+  private static int[][] ints(long[][] v) {
+    int[][] out = new int[v.length][];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = java.util.Arrays.stream(v[i]).mapToInt(x -> (int) x).toArray();
+    }
+    return out;
+  }
+}
