@@ -46,7 +46,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--model", paramLabel = "DIR|FILE.onnx|JAR|G:A:V", description = "A real model (default when neither is given: all-MiniLM-L6-v2).")
   String model;
 
-  @Option(names = "--preset", description = "Seeded random encoder of a named shape: bert-base, bert-large, bge-small, minilm (no download).")
+  @Option(names = "--preset", description = "Seeded random encoder of a named shape: bert-base, bert-large, bge-small, minilm (no download). With --vs, "
+      + "written as an ONNX export (opset 11, PyTorch's pattern) that attn4j imports and ONNX Runtime runs.")
   String preset;
 
   @Option(names = "--backend", description = "Backends to time; repeatable (default: every available one).")
@@ -164,7 +165,7 @@ final class BenchCommand implements Callable<Integer> {
         for (BackendProvider p : providers) {
           opened.add(p.create(options));
         }
-        String what = preset != null ? "preset " + preset : "model " + (model == null ? ModelSource.DEFAULT_NAME : model);
+        String what = preset != null ? "preset " + preset + (bert != null ? " as an ONNX export, embeddings included" : ", encoder layers only") : "model " + (model == null ? ModelSource.DEFAULT_NAME : model);
         System.err.printf(Locale.ROOT, "bench: %s (%d layers, hidden %d, FFN %d), %d threads, peak %.1f GFLOP/s%s%n", what, shape[0], shape[1], shape[3], t,
             peakGflops, ort != null ? ", ONNX Runtime " + OrtRunner.version() : "");
         try (ProgressBar bar = ProgressBars.open("bench", (long) batches.size() * seqs.size() * runs, " runs")) {
