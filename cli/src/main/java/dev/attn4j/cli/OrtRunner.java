@@ -4,8 +4,12 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.attn4j.spi.natives.NativeLibraryLocator;
+import dev.attn4j.spi.natives.NativeLibrarySpec;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,6 +17,12 @@ import java.util.Map;
  * onnxruntime}: same model file, same inputs, same thread count as attn4j's backends. Not thread-safe.
  */
 final class OrtRunner implements AutoCloseable {
+  private static final String NATIVE_PATH = "onnxruntime.native.path";
+
+  static {
+    useCachedNatives();
+  }
+
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
   private final OrtSession session;
 
@@ -22,6 +32,29 @@ final class OrtRunner implements AutoCloseable {
     o.setInterOpNumThreads(1);
     o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
     session = env.createSession(onnx.toString(), o);
+  }
+
+  /**
+   * Points ONNX Runtime at copies of its libraries in attn4j's per-user cache, extracted once. Left to itself it copies
+   * them into a new {@code /tmp/onnxruntime-java*} folder in every process and leaves that folder behind on Linux
+   * (empty: the files are deleted on exit, the folder is not). A {@code -Donnxruntime.native.path} given by the user
+   * wins; other platforms keep ONNX Runtime's own loading.
+   */
+  private static void useCachedNatives() {
+    if (System.getProperty(NATIVE_PATH) != null || !System.getProperty("os.name").equals("Linux") || !System.getProperty("os.arch").equals("amd64")) {
+      return;
+    }
+    NativeLibrarySpec spec = new NativeLibrarySpec("ONNX Runtime", NATIVE_PATH, List.of(), "ai/onnxruntime/native/linux-x64",
+        List.of("libonnxruntime.so", "libonnxruntime4j_jni.so"));
+    try {
+      // OrtEnvironment.class loads the class without initializing it: ONNX Runtime reads the property when it is initialized.
+      Path dir = NativeLibraryLocator.extract(spec, OrtEnvironment.class.getClassLoader());
+      if (dir != null) {
+        System.setProperty(NATIVE_PATH, dir.toString());
+      }
+    } catch (IOException e) {
+      System.getLogger(OrtRunner.class.getName()).log(System.Logger.Level.DEBUG, "ONNX Runtime loads its own libraries: " + e.getMessage());
+    }
   }
 
   /** Version of the loaded runtime. */

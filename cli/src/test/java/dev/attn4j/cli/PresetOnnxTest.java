@@ -3,6 +3,7 @@ package dev.attn4j.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.attn4j.api.Backends;
 import dev.attn4j.api.encoder.SeededEncoder;
@@ -58,6 +59,15 @@ class PresetOnnxTest {
       }
       assertTrue(max < 1e-4, "max |attn4j - ONNX Runtime| = " + max);
     }
+  }
+
+  @Test
+  void onnxRuntimeLoadsItsLibrariesFromTheUserCache() throws Exception {
+    assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"), "only linux-x64 is redirected");
+    assertTrue(OrtRunner.version().matches("\\d+\\.\\d+.*"));
+    Path dir = Path.of(System.getProperty("onnxruntime.native.path"));
+    assertTrue(Files.isRegularFile(dir.resolve("libonnxruntime.so")) && Files.isRegularFile(dir.resolve("libonnxruntime4j_jni.so")), dir.toString());
+    assertTrue(dir.startsWith(dev.attn4j.api.cache.UserCache.root()), dir + " is not in the attn4j cache");
   }
 
   private static int[][] ints(long[][] v) {

@@ -94,8 +94,16 @@ public final class NativeLibraryLocator {
     throw new NativeLibraryNotFoundException(spec.displayName() + " not found; tried: " + String.join("; ", tried));
   }
 
-  /** Extracts the bundled files into the cache; null when the class loader does not see them. */
-  private static Path extract(NativeLibrarySpec spec, ClassLoader loader) throws IOException {
+  /**
+   * Extracts the spec's bundled files into {@link UserCache} (once: the folder is keyed by their names, sizes and
+   * CRCs) without opening them, for a library that wants a folder rather than an open handle, e.g. ONNX Runtime's
+   * {@code onnxruntime.native.path}.
+   *
+   * @param loader class loader that sees the bundled files
+   * @return the folder holding the files, or null when the class loader does not see them
+   * @throws IOException if they cannot be copied, or a copy does not match its source
+   */
+  public static Path extract(NativeLibrarySpec spec, ClassLoader loader) throws IOException {
     List<URL> urls = new ArrayList<>();
     List<long[]> sizeCrcs = new ArrayList<>();
     for (String file : spec.bundledFiles()) {

@@ -1,6 +1,7 @@
 package dev.attn4j.spi.natives;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,16 @@ class NativeLibraryLocatorTest {
       return STUB;
     });
     assertEquals(lib.location(), opened.get(1).toString(), "the same content maps to the same cache folder");
+  }
+
+  @Test
+  void extractOnlyCopiesTheBundleIntoTheCache() throws Exception {
+    NativeLibrarySpec spec = spec("attn4j.test.unset", "dev/attn4j/spi/natives/fakelib");
+    Path dir = NativeLibraryLocator.extract(spec, getClass().getClassLoader());
+    assertTrue(Files.isRegularFile(dir.resolve("libdep.so.1")));
+    assertEquals("main library bytes\n", Files.readString(dir.resolve("libmain.so.1")));
+    assertEquals(dir, NativeLibraryLocator.extract(spec, getClass().getClassLoader()), "the same content maps to the same cache folder");
+    assertNull(NativeLibraryLocator.extract(spec("attn4j.test.unset", "no/such/dir"), getClass().getClassLoader()));
   }
 
   @Test
