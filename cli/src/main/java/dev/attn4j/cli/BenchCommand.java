@@ -125,10 +125,12 @@ final class BenchCommand implements Callable<Integer> {
     BackendOptions options = properties.applyTo(BackendOptions.defaults().withThreads(t));
     List<Row> rows = new ArrayList<>();
     Path extracted = null; // a temporary folder when ONNX Runtime needs the export out of a jar
+    String what = preset != null ? "preset " + preset + (vs != null ? " as an ONNX export, embeddings included" : ", encoder layers only")
+        : "model " + (model == null ? ModelSource.DEFAULT_NAME : model);
+    int[] shape;
     try (TensorScope weights = TensorScope.open()) {
       BertModel bert = null;
       Encoder encoder = null;
-      int[] shape;
       Path onnx = null; // what ONNX Runtime runs, when it runs
       if (preset != null && vs != null) {
         // ONNX Runtime needs a file: the preset's weights are written as an ONNX export, which both engines then load.
@@ -165,7 +167,6 @@ final class BenchCommand implements Callable<Integer> {
         for (BackendProvider p : providers) {
           opened.add(p.create(options));
         }
-        String what = preset != null ? "preset " + preset + (bert != null ? " as an ONNX export, embeddings included" : ", encoder layers only") : "model " + (model == null ? ModelSource.DEFAULT_NAME : model);
         System.err.printf(Locale.ROOT, "bench: %s (%d layers, hidden %d, FFN %d), %d threads, peak %.1f GFLOP/s%s%n", what, shape[0], shape[1], shape[3], t,
             peakGflops, ort != null ? ", ONNX Runtime " + OrtRunner.version() : "");
         try (ProgressBar bar = ProgressBars.open("bench", (long) batches.size() * seqs.size() * runs, " runs")) {
@@ -246,7 +247,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     long rssKb = peakRssKb();
     if (json) {
-      writeJson(rows, t, peakGflops, rssKb);
+      writeJson(rows, t, peakGflops, rssKb, what, shape);
     } else {
       printTable(rows, t, peakGflops, rssKb);
     }
@@ -449,9 +450,14 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private void writeJson(List<Row> rows, int t, double peakGflops, long rssKb) throws Exception {
+  private void writeJson(List<Row> rows, int t, double peakGflops, long rssKb, String what, int[] shape) throws Exception {
     try (JsonGenerator g = JsonOut.open(null)) {
       g.writeStartObject();
+      g.writeStringField("model", what);
+      g.writeNumberField("layers", shape[0]);
+      g.writeNumberField("hidden", shape[1]);
+      g.writeNumberField("heads", shape[2]);
+      g.writeNumberField("ffn", shape[3]);
       g.writeNumberField("threads", t);
       g.writeNumberField("peak_gflops", peakGflops);
       g.writeNumberField("peak_rss_kb", rssKb);

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@code attn4j bench}: the JSON contract, ONNX Runtime side by side, and argument errors (no timing is asserted). */
@@ -75,6 +76,8 @@ class BenchCommandTest {
   void aPresetAgainstOnnxRuntimeRunsBothOnItsExport() throws Exception {
     JsonNode j = runJson("bench", "--preset", "minilm", "--vs", "onnxruntime", "--backend", "java", "--seq", "8", "--runs", "1", "--warmup", "0",
         "--threads", "1", "--peak", "100", "--json");
+    assertEquals("preset minilm as an ONNX export, embeddings included", j.path("model").asText());
+    assertEquals(List.of(6, 384, 12, 1536), List.of(j.path("layers").asInt(), j.path("hidden").asInt(), j.path("heads").asInt(), j.path("ffn").asInt()));
     JsonNode java = j.path("results").get(0);
     assertEquals("java", java.path("engine").asText());
     assertEquals("onnxruntime", j.path("results").get(1).path("engine").asText());
