@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.IntSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -239,7 +240,7 @@ final class BenchCommand implements Callable<Integer> {
     } finally {
       if (extracted != null) {
         try (var files = Files.walk(extracted)) {
-          for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
             Files.delete(f);
           }
         }
@@ -333,12 +334,16 @@ final class BenchCommand implements Callable<Integer> {
 
   /** The model input for {@link #ids}: every token real, segment 0 (what ONNX Runtime gets too). */
   private static ModelInput modelInput(BertModel bert, int batch, int seq) {
-    long[][] ids = ids(batch, seq, bert.config().vocabSize());
-    int[][] intIds = new int[batch][];
-    for (int i = 0; i < batch; i++) {
-      intIds[i] = Arrays.stream(ids[i]).mapToInt(x -> (int) x).toArray();
+    return new ModelInput(ints(ids(batch, seq, bert.config().vocabSize())), null, null);
+  }
+
+  /** ONNX Runtime's {@code long} token ids (or masks, types) as the {@code int}s {@link ModelInput} takes. */
+  static int[][] ints(long[][] ids) {
+    int[][] out = new int[ids.length][];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = Arrays.stream(ids[i]).mapToInt(x -> (int) x).toArray();
     }
-    return new ModelInput(intIds, null, null);
+    return out;
   }
 
   private static double maxAbsDiff(Backend backend, BertModel bert, int batch, int seq, float[][][] expected) {

@@ -26,13 +26,18 @@ import java.util.SplittableRandom;
  * same graph rewrites it applies to a real export, and attn4j's importer reads it like one. Stateless.
  */
 final class PresetOnnx {
-  /** BERT's vocabulary size, positions and token types. */
+  /** BERT's vocabulary size. */
   static final int VOCAB = 30522;
-  static final int MAX_POSITIONS = 512;
+  /** BERT's positions and token types. */
+  private static final int MAX_POSITIONS = 512;
   private static final int TYPES = 2;
 
+  /** ONNX {@code TensorProto.DataType} values. */
   private static final int FLOAT = 1;
   private static final int INT64 = 7;
+  /** ONNX {@code AttributeProto.AttributeType} values. */
+  private static final int ATTR_INT = 2;
+  private static final int ATTR_INTS = 7;
   private static final float EPS = 1e-12f;
   private static final String OUTPUT = "last_hidden_state";
 
@@ -145,16 +150,16 @@ final class PresetOnnx {
   /** A node attribute. */
   private record Attr(String name, int type, long[] ints) {
     static Attr i(String name, long value) {
-      return new Attr(name, 2, new long[] {value});
+      return new Attr(name, ATTR_INT, new long[] {value});
     }
 
     static Attr ints(String name, long... values) {
-      return new Attr(name, 7, values);
+      return new Attr(name, ATTR_INTS, values);
     }
 
     ProtoWriter encode() {
       ProtoWriter a = new ProtoWriter().string(1, name).varint(20, type);
-      if (type == 2) {
+      if (type == ATTR_INT) {
         a.varint(3, ints[0]);
       } else {
         for (long v : ints) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.attn4j.api.Backends;
+import dev.attn4j.api.cache.UserCache;
 import dev.attn4j.api.encoder.SeededEncoder;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.BertConfig;
@@ -50,7 +51,7 @@ class PresetOnnxTest {
     try (BertModel bert = BertModel.load(converted);
         Backend java = Backends.registry().find("java").orElseThrow().create(BackendOptions.defaults().withThreads(1));
         TensorScope s = TensorScope.open()) {
-      float[] got = bert.forward(java, s, new ModelInput(ints(ids), ints(types), ints(mask)), false, false).lastHiddenState().toArray();
+      float[] got = bert.forward(java, s, new ModelInput(BenchCommand.ints(ids), BenchCommand.ints(types), BenchCommand.ints(mask)), false, false).lastHiddenState().toArray();
       assertEquals(2 * 6 * 32, got.length);
       double max = 0;
       for (int i = 0; i < got.length; i++) {
@@ -67,14 +68,6 @@ class PresetOnnxTest {
     assertTrue(OrtRunner.version().matches("\\d+\\.\\d+.*"));
     Path dir = Path.of(System.getProperty("onnxruntime.native.path"));
     assertTrue(Files.isRegularFile(dir.resolve("libonnxruntime.so")) && Files.isRegularFile(dir.resolve("libonnxruntime4j_jni.so")), dir.toString());
-    assertTrue(dir.startsWith(dev.attn4j.api.cache.UserCache.root()), dir + " is not in the attn4j cache");
-  }
-
-  private static int[][] ints(long[][] v) {
-    int[][] out = new int[v.length][];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = java.util.Arrays.stream(v[i]).mapToInt(x -> (int) x).toArray();
-    }
-    return out;
+    assertTrue(dir.startsWith(UserCache.root()), dir + " is not in the attn4j cache");
   }
 }
