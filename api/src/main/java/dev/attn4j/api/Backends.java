@@ -48,6 +48,15 @@ public final class Backends {
     return open(name, BackendOptions.defaults());
   }
 
+  /**
+   * Starts opening the named backend on a thread of its own and returns at once, so that the caller can load a
+   * model meanwhile; {@link PendingBackend#get()} waits for it and throws what {@link #open(String, BackendOptions)}
+   * would have thrown.
+   */
+  public static PendingBackend openInBackground(String name, BackendOptions options) {
+    return PendingBackend.start(() -> open(name, options));
+  }
+
   /** Opens the highest-priority available backend; see {@link BackendRegistry#best}. */
   public static Backend best(BackendOptions options) {
     return registry().best(options);

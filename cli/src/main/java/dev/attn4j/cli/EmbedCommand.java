@@ -1,6 +1,7 @@
 package dev.attn4j.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.attn4j.api.PendingBackend;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.BertModel;
 import dev.attn4j.models.BertOutput;
@@ -62,7 +63,8 @@ final class EmbedCommand implements Callable<Integer> {
     if (batchSize < 1) {
       throw new IllegalArgumentException("--batch-size must be >= 1");
     }
-    try (BertModel m = model.load(); Backend backend = model.open()) {
+    try (PendingBackend pending = model.openInBackground(); BertModel m = model.load()) {
+      Backend backend = pending.get();
       SentenceTransformersConfig p = settings(m, given);
       Iterator<Item> items = in.items(m, model.maxLength(m));
       if (output != null && output.toString().endsWith(".jsonl")) {

@@ -1,6 +1,7 @@
 package dev.attn4j.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.attn4j.api.PendingBackend;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.BertModel;
@@ -45,7 +46,8 @@ final class EncodeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--batch-size must be >= 1");
     }
     long loadStart = System.nanoTime();
-    try (BertModel m = model.load(); Backend backend = model.open()) {
+    try (PendingBackend pending = model.openInBackground(); BertModel m = model.load()) {
+      Backend backend = pending.get();
       // Uptime is counted from the JVM's own start time, so it includes VM start-up and class loading.
       long readyAfterJvmStart = timing ? ManagementFactory.getRuntimeMXBean().getUptime() : 0;
       double loadMs = (System.nanoTime() - loadStart) / 1e6;

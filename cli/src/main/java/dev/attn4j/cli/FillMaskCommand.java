@@ -1,6 +1,7 @@
 package dev.attn4j.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.attn4j.api.PendingBackend;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.BertModel;
@@ -37,7 +38,8 @@ final class FillMaskCommand implements Callable<Integer> {
     if (topK < 1) {
       throw new IllegalArgumentException("--top-k must be >= 1");
     }
-    try (BertModel m = model.load(); Backend backend = model.open(); TensorScope scope = TensorScope.open()) {
+    try (PendingBackend pending = model.openInBackground(); BertModel m = model.load(); TensorScope scope = TensorScope.open()) {
+      Backend backend = pending.get();
       Encoding e = m.tokenizer().encode(text, null, model.maxLength(m));
       int[] ids = e.ids();
       int maskId = m.tokenizer().maskId();

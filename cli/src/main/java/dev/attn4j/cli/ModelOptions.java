@@ -1,6 +1,7 @@
 package dev.attn4j.cli;
 
 import dev.attn4j.api.Backends;
+import dev.attn4j.api.PendingBackend;
 import dev.attn4j.models.BertModel;
 import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
@@ -25,6 +26,14 @@ final class ModelOptions {
 
   BertModel load() throws IOException {
     return BertModel.load(ModelSource.resolve(model));
+  }
+
+  /**
+   * Starts opening the backend on another thread: the caller loads the model meanwhile (on a cold JVM the two take a
+   * few hundred milliseconds each, and neither needs the other).
+   */
+  PendingBackend openInBackground() {
+    return PendingBackend.start(this::open);
   }
 
   Backend open() {

@@ -1,6 +1,7 @@
 package dev.attn4j.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.attn4j.api.PendingBackend;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.BertModel;
@@ -33,7 +34,8 @@ final class QaCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (BertModel m = model.load(); Backend backend = model.open(); TensorScope scope = TensorScope.open()) {
+    try (PendingBackend pending = model.openInBackground(); BertModel m = model.load(); TensorScope scope = TensorScope.open()) {
+      Backend backend = pending.get();
       Encoding e = m.tokenizer().encode(question, context, model.maxLength(m));
       BertOutput out = m.forward(backend, scope, new ModelInput(new int[][] {e.ids()}, new int[][] {e.typeIds()}, null), false, false);
       Tensor logits = m.heads().questionAnswering(backend, scope, out).select(0, 0);

@@ -1,0 +1,105 @@
+package dev.attn4j.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.spi.Backend;
+import dev.attn4j.spi.BackendOptions;
+import dev.attn4j.spi.Transpose;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class PendingBackendTest {
+  /** Counts its closes; computes nothing. */
+  private static final class CountingBackend implements Backend {
+    final AtomicInteger closes = new AtomicInteger();
+
+    @Override
+    public String name() {
+      return "counting";
+    }
+
+    @Override
+    public int threads() {
+      return 1;
+    }
+
+    @Override
+    public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void close() {
+      closes.incrementAndGet();
+    }
+  }
+
+  @Test
+  void opensOnAnotherThreadWhileTheCallerWorks() throws Exception {
+    CountDownLatch callerDone = new CountDownLatch(1);
+    AtomicReference<Thread> opener = new AtomicReference<>();
+    CountingBackend backend = new CountingBackend();
+    try (PendingBackend pending = PendingBackend.start(() -> {
+      opener.set(Thread.currentThread());
+      try {
+        callerDone.await(); // would deadlock if start() ran the opener on the calling thread
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return backend;
+    })) {
+      assertFalse(pending.isDone());
+      callerDone.countDown();
+      assertSame(backend, pending.get());
+      assertSame(backend, pending.get());
+      assertNotEquals(Thread.currentThread(), opener.get());
+      assertEquals(0, backend.closes.get());
+    }
+    assertEquals(1, backend.closes.get(), "closing the pending backend closes the backend");
+  }
+
+  @Test
+  void closeWaitsForASlowOpenAndClosesItsBackendOnce() {
+    CountingBackend backend = new CountingBackend();
+    PendingBackend pending = PendingBackend.start(() -> {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return backend;
+    });
+    pending.close(); // e.g. the model failed to load before anyone called get()
+    assertEquals(1, backend.closes.get());
+    pending.close();
+    assertEquals(1, backend.closes.get(), "idempotent");
+    assertThrows(IllegalStateException.class, pending::get);
+  }
+
+  @Test
+  void getRethrowsWhatOpeningThrewAndCloseDoesNot() {
+    BackendUnavailableException failure = new BackendUnavailableException("unknown backend 'nope'");
+    try (PendingBackend pending = PendingBackend.start(() -> {
+      throw failure;
+    })) {
+      assertSame(failure, assertThrows(BackendUnavailableException.class, pending::get));
+      assertTrue(pending.isDone());
+    }
+  }
+
+  @Test
+  void openInBackgroundReportsAnUnknownNameLikeOpen() {
+    try (PendingBackend pending = Backends.openInBackground("no-such-backend", BackendOptions.defaults())) {
+      BackendUnavailableException e = assertThrows(BackendUnavailableException.class, pending::get);
+      assertTrue(e.getMessage().contains("unknown backend 'no-such-backend'"), e.getMessage());
+    }
+  }
+}
