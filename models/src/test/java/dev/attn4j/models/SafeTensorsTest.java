@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.safetensors.SafeTensors;
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -106,6 +107,31 @@ class SafeTensorsTest {
     rejected(writeRaw(-1, "{}", eight), "header length");
     Path tiny = Files.write(dir.resolve("tiny.safetensors"), new byte[3]);
     rejected(tiny, "at least an 8-byte");
+  }
+
+  @Test
+  void everyNonFiniteValueIsFoundWhereverItIsAndEveryFiniteOnePasses() throws IOException {
+    // The edge cases of a finite float sit around each bad one, which is at either end or in the middle.
+    float[] edge = {Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -0f, Float.MIN_NORMAL, 1e-40f};
+    int n = 10_000;
+    float[] ok = new float[n];
+    for (int i = 0; i < n; i++) {
+      ok[i] = edge[i % edge.length];
+    }
+    String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[" + n + "],\"data_offsets\":[0," + 4 * n + "]}}";
+    try (SafeTensors st = SafeTensors.open(write(header, floats(ok))); TensorScope s = TensorScope.open()) {
+      assertEquals(Float.MAX_VALUE, st.tensor("a", s).segment().getAtIndex(ValueLayout.JAVA_FLOAT, 0));
+    }
+    float[] bad = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0xffc00001)};
+    int[] at = {0, 4095, 4096, 8191, 9999};
+    for (int i = 0; i < at.length; i++) {
+      float[] v = ok.clone();
+      v[at[i]] = bad[i % bad.length];
+      if (at[i] + 3 < n) {
+        v[at[i] + 3] = Float.NaN; // only the first one is reported
+      }
+      rejected(write(header, floats(v)), "tensor 'a' holds " + v[at[i]] + " at element " + at[i]);
+    }
   }
 
   @Test
