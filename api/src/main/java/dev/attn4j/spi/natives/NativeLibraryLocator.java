@@ -10,14 +10,14 @@ import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
 import java.util.jar.JarEntry;
 import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
+import java.util.zip.Checksum;
 
 /**
  * Finds and opens a native library described by a {@link NativeLibrarySpec}, in this order:
@@ -26,7 +26,7 @@ import java.util.zip.CRC32;
  *       that fails must not silently fall back);
  *   <li>each system name through the dynamic loader ({@code dlopen} search path);
  *   <li>the bundled files found by the class loader (e.g. in an {@code org.bytedeco} jar), extracted once into
- *       {@link UserCache} under a content-hash key and opened from there in load order.
+ *       {@link UserCache} under a key of their names, sizes and CRCs and opened from there in load order.
  * </ol>
  *
  * <p>The caller supplies the two functions that open a library (normally {@code
@@ -126,21 +126,23 @@ public final class NativeLibraryLocator {
   }
 
   /**
-   * SHA-256 over each file's name, size and CRC-32. In a jar those come from the zip directory, so the key
-   * costs no decompression; elsewhere the file is read to compute them.
+   * A 64-bit key over each file's name, size and CRC-32: the CRC-32 and the CRC-32C of that text, two independent
+   * checks that two different bundles would both have to collide in. In a jar the sizes and CRCs come from the zip
+   * directory, so the key costs no decompression; elsewhere the file is read to compute them. Not SHA-256, which on
+   * a cold JVM took 19-29 ms to set up (its security providers load first) on every backend's start.
    */
   private static String contentKey(List<String> names, List<long[]> sizeCrcs) {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is mandatory on every JDK", e);
-    }
+    StringBuilder text = new StringBuilder();
     for (int i = 0; i < names.size(); i++) {
       long[] sizeCrc = sizeCrcs.get(i);
-      sha.update((names.get(i) + "\0" + sizeCrc[0] + "\0" + Long.toHexString(sizeCrc[1]) + "\n").getBytes(StandardCharsets.UTF_8));
+      text.append(names.get(i)).append('\0').append(sizeCrc[0]).append('\0').append(Long.toHexString(sizeCrc[1])).append('\n');
     }
-    return HexFormat.of().formatHex(sha.digest(), 0, 12);
+    byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+    Checksum crc = new CRC32();
+    Checksum crcC = new CRC32C();
+    crc.update(bytes, 0, bytes.length);
+    crcC.update(bytes, 0, bytes.length);
+    return HexFormat.of().toHexDigits(crc.getValue() << 32 | crcC.getValue());
   }
 
   private static long[] sizeAndCrc(URL url) throws IOException {

@@ -1,6 +1,7 @@
 package dev.attn4j.spi.natives;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,6 +92,15 @@ class NativeLibraryLocatorTest {
       return STUB;
     });
     assertEquals(lib.location(), opened.get(1).toString(), "the same content maps to the same cache folder");
+  }
+
+  @Test
+  void anotherBuildOfTheSameFilesGetsItsOwnCacheFolder() throws Exception {
+    Path first = NativeLibraryLocator.extract(spec("attn4j.test.unset", "dev/attn4j/spi/natives/fakelib"), getClass().getClassLoader());
+    Path changed = NativeLibraryLocator.extract(spec("attn4j.test.unset", "dev/attn4j/spi/natives/fakelib-changed"), getClass().getClassLoader());
+    assertNotEquals(first, changed, "same names and sizes, one file's content differs");
+    assertEquals("main library BYTES\n", Files.readString(changed.resolve("libmain.so.1")));
+    assertEquals("main library bytes\n", Files.readString(first.resolve("libmain.so.1")));
   }
 
   @Test
