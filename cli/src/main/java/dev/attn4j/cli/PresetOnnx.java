@@ -19,11 +19,13 @@ import java.util.SplittableRandom;
  * tokenizer.json}, so that {@code bench --preset NAME --vs onnxruntime} runs ONNX Runtime and attn4j on the same
  * weights at shapes (BERT-base, BERT-large) for which no export is at hand.
  *
- * <p>The graph has the form PyTorch's exporter gives a Hugging Face {@code BertModel} at opset 11, node for node as in
- * the bge-small-en-v1.5 export: layer norms decomposed into {@code ReduceMean}/{@code Pow}/{@code Sqrt}, GELU as
- * {@code Erf}, projections as {@code MatMul} by an {@code [in, out]} weight then {@code Add} of a named bias, scores
- * divided by {@code sqrt(head size)}, the padding mask as {@code (1 - mask) * -FLT_MAX}. ONNX Runtime so applies the
- * same graph rewrites it applies to a real export, and attn4j's importer reads it like one. Stateless.
+ * <p>By default ({@link Form#TORCH_OPSET_11}) the graph has the form PyTorch's exporter gives a Hugging Face {@code
+ * BertModel} at opset 11, node for node as in the bge-small-en-v1.5 export: layer norms decomposed into {@code
+ * ReduceMean}/{@code Pow}/{@code Sqrt}, GELU as {@code Erf}, projections as {@code MatMul} by an {@code [in, out]} weight
+ * then {@code Add} of a named bias, scores divided by {@code sqrt(head size)}, the padding mask as {@code (1 - mask) *
+ * -FLT_MAX}. ONNX Runtime so applies the same graph rewrites it applies to a real export, and attn4j's importer reads it
+ * like one. The other forms hold the same weights and compute the same function with the ops later exporters use, so
+ * that the importer's paths for them are tested against ONNX Runtime too. Stateless.
  */
 final class PresetOnnx {
   /** BERT's vocabulary size. */
@@ -36,6 +38,7 @@ final class PresetOnnx {
   private static final int FLOAT = 1;
   private static final int INT64 = 7;
   /** ONNX {@code AttributeProto.AttributeType} values. */
+  private static final int ATTR_FLOAT = 1;
   private static final int ATTR_INT = 2;
   private static final int ATTR_INTS = 7;
   private static final float EPS = 1e-12f;
@@ -43,19 +46,47 @@ final class PresetOnnx {
 
   private PresetOnnx() {}
 
+  /** The ops the graph is written with; every form computes the same function of the same weights. */
+  enum Form {
+    /** PyTorch's export at opset 11 (the bge-small-en-v1.5 export's form): decomposed layer norms, Erf GELU, MatMul + Add. */
+    TORCH_OPSET_11(11, 7),
+    /** PyTorch's export at opset 17: {@code LayerNormalization} nodes, {@code Unsqueeze} axes as an input. */
+    TORCH_OPSET_17(17, 8),
+    /**
+     * Opset 20 with the tokens flattened to rows, as converters from other frameworks write it: projections as {@code
+     * Gemm} with {@code transB} by an {@code [out, in]} weight and the bias as its third input, {@code LayerNormalization},
+     * GELU as the {@code Gelu} op, heads split by a {@code Reshape} to a shape computed with {@code Concat}.
+     */
+    GEMM_OPSET_20(20, 9);
+
+    final int opset;
+    final int irVersion;
+
+    Form(int opset, int irVersion) {
+      this.opset = opset;
+      this.irVersion = irVersion;
+    }
+  }
+
   /**
    * Writes {@code model.onnx} and {@code tokenizer.json} for {@code p} into the folder {@code dir} and returns the ONNX
    * file. The same arguments always give the same file.
    */
   static Path write(SeededEncoder.Preset p, int vocab, long seed, Path dir) throws IOException {
+    return write(p, vocab, seed, dir, Form.TORCH_OPSET_11);
+  }
+
+  /** As {@link #write(SeededEncoder.Preset, int, long, Path)}, in the given form. */
+  static Path write(SeededEncoder.Preset p, int vocab, long seed, Path dir, Form form) throws IOException {
     if (p.hidden() % p.heads() != 0) {
       throw new IllegalArgumentException("hidden " + p.hidden() + " is not a multiple of heads " + p.heads());
     }
-    Graph g = new Graph(seed);
+    Graph g = new Graph(seed, form);
+    boolean rows = form == Form.GEMM_OPSET_20;
     int h = p.hidden();
     // Padding mask: [batch, 1, 1, keys], 0 where attended and -FLT_MAX where padded.
-    String m = g.node("Unsqueeze", "", List.of("attention_mask"), Attr.ints("axes", 1));
-    m = g.node("Unsqueeze", "", List.of(m), Attr.ints("axes", 2));
+    String m = g.unsqueeze("", "attention_mask", 1);
+    m = g.unsqueeze("", m, 2);
     m = g.node("Cast", "", List.of(m), Attr.i("to", FLOAT));
     m = g.node("Sub", "", List.of(g.scalar(1f), m));
     String mask = g.node("Mul", "", List.of(m, g.scalar(-Float.MAX_VALUE)));
@@ -67,7 +98,7 @@ final class PresetOnnx {
       range[i] = i;
     }
     String positions = g.node("Slice", "embeddings", List.of(g.longs(new long[] {1, MAX_POSITIONS}, range), g.longs(new long[] {1}, 0),
-        g.node("Unsqueeze", "embeddings", List.of(seqLen), Attr.ints("axes", 0)), g.longs(new long[] {1}, 1), g.longs(new long[] {1}, 1)));
+        g.unsqueeze("embeddings", seqLen, 0), g.longs(new long[] {1}, 1), g.longs(new long[] {1}, 1)));
     String x = g.node("Add", "embeddings", List.of(
         g.node("Gather", "embeddings", List.of(g.weight("embeddings.word_embeddings.weight", 1f, 0f, vocab, h), "input_ids")),
         g.node("Gather", "embeddings", List.of(g.weight("embeddings.token_type_embeddings.weight", 1f, 0f, TYPES, h), "token_type_ids"))));
@@ -75,26 +106,41 @@ final class PresetOnnx {
         g.node("Gather", "embeddings", List.of(g.weight("embeddings.position_embeddings.weight", 1f, 0f, MAX_POSITIONS, h), positions))));
     x = layerNorm(g, "embeddings.LayerNorm", x, h, null);
     int d = h / p.heads();
+    // Rows form: the encoder runs on [batch * seq, hidden]; [batch, seq, ...] shapes are rebuilt from the batch size.
+    String batch = rows ? g.unsqueeze("embeddings", g.node("Gather", "embeddings", List.of(g.node("Shape", "embeddings", List.of("input_ids")),
+        g.longs(new long[0], 0)), Attr.i("axis", 0)), 0) : null;
+    if (rows) {
+      x = g.node("Reshape", "embeddings", List.of(x, g.longs(new long[] {2}, -1, h)));
+    }
     for (int l = 0; l < p.layers(); l++) {
       String pre = "encoder.layer." + l + ".";
       String q = linear(g, pre + "attention.self.query", x, h, h);
       String k = linear(g, pre + "attention.self.key", x, h, h);
       String v = linear(g, pre + "attention.self.value", x, h, h);
-      String heads = g.longs(new long[] {4}, 0, 0, p.heads(), d);
+      String heads = rows ? g.node("Concat", pre, List.of(batch, g.longs(new long[] {3}, -1, p.heads(), d)), Attr.i("axis", 0))
+          : g.longs(new long[] {4}, 0, 0, p.heads(), d);
       String kt = g.node("Transpose", pre, List.of(g.node("Reshape", pre, List.of(k, heads))), Attr.ints("perm", 0, 2, 3, 1));
       String vt = g.node("Transpose", pre, List.of(g.node("Reshape", pre, List.of(v, heads))), Attr.ints("perm", 0, 2, 1, 3));
       String qt = g.node("Transpose", pre, List.of(g.node("Reshape", pre, List.of(q, heads))), Attr.ints("perm", 0, 2, 1, 3));
       String scores = g.node("Div", pre, List.of(g.node("MatMul", pre, List.of(qt, kt)), g.scalar((float) Math.sqrt(d))));
       String probs = g.node("Softmax", pre, List.of(g.node("Add", pre, List.of(scores, mask))), Attr.i("axis", 3));
       String ctx = g.node("Transpose", pre, List.of(g.node("MatMul", pre, List.of(probs, vt))), Attr.ints("perm", 0, 2, 1, 3));
-      ctx = g.node("Reshape", pre, List.of(ctx, g.longs(new long[] {3}, 0, 0, h)));
+      ctx = g.node("Reshape", pre, List.of(ctx, rows ? g.longs(new long[] {2}, -1, h) : g.longs(new long[] {3}, 0, 0, h)));
       String attn = g.node("Add", pre, List.of(linear(g, pre + "attention.output.dense", ctx, h, h), x));
       attn = layerNorm(g, pre + "attention.output.LayerNorm", attn, h, null);
       String up = linear(g, pre + "intermediate.dense", attn, h, p.ffn());
-      String gelu = g.node("Add", pre, List.of(g.node("Erf", pre, List.of(g.node("Div", pre, List.of(up, g.scalar((float) Math.sqrt(2)))))), g.scalar(1f)));
-      gelu = g.node("Mul", pre, List.of(g.node("Mul", pre, List.of(up, gelu)), g.scalar(0.5f)));
+      String gelu;
+      if (rows) {
+        gelu = g.node("Gelu", pre, List.of(up));
+      } else {
+        gelu = g.node("Add", pre, List.of(g.node("Erf", pre, List.of(g.node("Div", pre, List.of(up, g.scalar((float) Math.sqrt(2)))))), g.scalar(1f)));
+        gelu = g.node("Mul", pre, List.of(g.node("Mul", pre, List.of(up, gelu)), g.scalar(0.5f)));
+      }
       String out = g.node("Add", pre, List.of(linear(g, pre + "output.dense", gelu, p.ffn(), h), attn));
-      x = layerNorm(g, pre + "output.LayerNorm", out, h, l == p.layers() - 1 ? OUTPUT : null);
+      x = layerNorm(g, pre + "output.LayerNorm", out, h, l == p.layers() - 1 && !rows ? OUTPUT : null);
+    }
+    if (rows) {
+      x = g.named("Reshape", List.of(x, g.node("Concat", "", List.of(batch, g.longs(new long[] {2}, -1, h)), Attr.i("axis", 0))), OUTPUT);
     }
     Files.createDirectories(dir);
     Path onnx = dir.resolve("model.onnx");
@@ -105,14 +151,31 @@ final class PresetOnnx {
     return onnx;
   }
 
-  /** {@code x W + b} with {@code W} stored {@code [in, out]}, as PyTorch exports {@code nn.Linear}; the bias comes first in the Add, as there. */
+  /**
+   * {@code x W + b}. PyTorch's form: {@code W} stored {@code [in, out]} (drawn as such, so the other forms store its
+   * transpose to hold the same weights), the bias first in the Add, as there. Rows form: {@code Gemm(x, W^T, b)} with
+   * {@code transB}.
+   */
   private static String linear(Graph g, String name, String x, int in, int out) {
     String w = g.weight(name.replace('.', '/') + "/weight_t", (float) Math.sqrt(3.0 / in), 0f, in, out);
+    if (g.form == Form.GEMM_OPSET_20) {
+      // Anonymous, as a converter names it: the importer places it by the bias the Gemm adds, as for MatMul.
+      String wt = g.transposed(w, name.replace('.', '/') + "/Gemm_weight");
+      return g.node("Gemm", name, List.of(x, wt, g.weight(name + ".bias", 0.1f, 0f, out)), Attr.i("transB", 1));
+    }
     return g.node("Add", name, List.of(g.weight(name + ".bias", 0.1f, 0f, out), g.node("MatMul", name, List.of(x, w))));
   }
 
-  /** The decomposed layer norm PyTorch exports: {@code (x - mean) / sqrt(var + eps) * gamma + beta}; {@code out} names the result (null: any). */
+  /**
+   * A layer norm over the last axis, {@code (x - mean) / sqrt(var + eps) * gamma + beta}: decomposed as PyTorch exports
+   * it at opset 11, one {@code LayerNormalization} node from opset 17; {@code out} names the result (null: any).
+   */
   private static String layerNorm(Graph g, String name, String x, int h, String out) {
+    if (g.form.opset >= 17) {
+      List<String> in = List.of(x, g.weight(name + ".weight", 0.1f, 1f, h), g.weight(name + ".bias", 0.1f, 0f, h));
+      Attr[] attrs = {Attr.i("axis", -1), Attr.f("epsilon", EPS)};
+      return out == null ? g.node("LayerNormalization", name, in, attrs) : g.named("LayerNormalization", in, out, attrs);
+    }
     String centred = g.node("Sub", name, List.of(x, g.node("ReduceMean", name, List.of(x), Attr.ints("axes", -1))));
     String var = g.node("ReduceMean", name, List.of(g.node("Pow", name, List.of(centred, g.scalar(2f)))), Attr.ints("axes", -1));
     String norm = g.node("Div", name, List.of(centred, g.node("Sqrt", name, List.of(g.node("Add", name, List.of(var, g.scalar(EPS)))))));
@@ -148,18 +211,24 @@ final class PresetOnnx {
   }
 
   /** A node attribute. */
-  private record Attr(String name, int type, long[] ints) {
+  private record Attr(String name, int type, long[] ints, float f) {
     static Attr i(String name, long value) {
-      return new Attr(name, ATTR_INT, new long[] {value});
+      return new Attr(name, ATTR_INT, new long[] {value}, 0f);
     }
 
     static Attr ints(String name, long... values) {
-      return new Attr(name, ATTR_INTS, values);
+      return new Attr(name, ATTR_INTS, values, 0f);
+    }
+
+    static Attr f(String name, float value) {
+      return new Attr(name, ATTR_FLOAT, new long[0], value);
     }
 
     ProtoWriter encode() {
       ProtoWriter a = new ProtoWriter().string(1, name).varint(20, type);
-      if (type == ATTR_INT) {
+      if (type == ATTR_FLOAT) {
+        a.fixed32(2, f);
+      } else if (type == ATTR_INT) {
         a.varint(3, ints[0]);
       } else {
         for (long v : ints) {
@@ -172,9 +241,10 @@ final class PresetOnnx {
 
   /**
    * An initializer: either small constant data, or uniform random floats in {@code offset ± bound} drawn when the
-   * file is written, so that a large model is never held in memory.
+   * file is written, so that a large model is never held in memory. A {@code transposed} matrix of dims {@code [r, c]}
+   * holds the transpose of the {@code [c, r]} matrix its seed draws (drawn whole first, so only for tests' sizes).
    */
-  private record Init(String name, int type, long[] dims, byte[] constant, float bound, float offset, long seed) {
+  private record Init(String name, int type, long[] dims, byte[] constant, float bound, float offset, long seed, boolean transposed) {
     long elements() {
       long n = 1;
       for (long d : dims) {
@@ -209,13 +279,23 @@ final class PresetOnnx {
         return;
       }
       SplittableRandom r = new SplittableRandom(seed);
+      float[] drawn = null;
+      if (transposed) {
+        drawn = new float[Math.toIntExact(elements())];
+        for (int i = 0; i < drawn.length; i++) {
+          drawn[i] = offset + (float) ((r.nextDouble() * 2 - 1) * bound);
+        }
+      }
+      int rows = transposed ? (int) dims[0] : 0;
+      int cols = transposed ? (int) dims[1] : 0;
       ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
       for (long i = 0, n = elements(); i < n; i++) {
         if (!buf.hasRemaining()) {
           os.write(buf.array(), 0, buf.position());
           buf.clear();
         }
-        buf.putFloat(offset + (float) ((r.nextDouble() * 2 - 1) * bound));
+        // Element [i / cols, i % cols] of the transpose is element [i % cols, i / cols] of the drawn [cols, rows] matrix.
+        buf.putFloat(transposed ? drawn[(int) (i % cols) * rows + (int) (i / cols)] : offset + (float) ((r.nextDouble() * 2 - 1) * bound));
       }
       os.write(buf.array(), 0, buf.position());
     }
@@ -223,13 +303,30 @@ final class PresetOnnx {
 
   /** The graph under construction: nodes in order, initializers, and a counter for unique value names. */
   private static final class Graph {
+    final Form form;
     private final List<ProtoWriter> nodes = new ArrayList<>();
     private final List<Init> inits = new ArrayList<>();
     private long seed;
     private int counter;
 
-    Graph(long seed) {
+    Graph(long seed, Form form) {
       this.seed = seed;
+      this.form = form;
+    }
+
+    /** {@code Unsqueeze} of one axis: an attribute up to opset 12, an input from opset 13. */
+    String unsqueeze(String scope, String x, long axis) {
+      return form.opset >= 13 ? node("Unsqueeze", scope, List.of(x, longs(new long[] {1}, axis))) : node("Unsqueeze", scope, List.of(x), Attr.ints("axes", axis));
+    }
+
+    /** Replaces the random matrix {@code drawn} with its transpose, named {@code name}: the same values, stored the other way. */
+    String transposed(String drawn, String name) {
+      Init w = inits.removeLast();
+      if (!w.name().equals(drawn) || w.dims().length != 2) {
+        throw new IllegalStateException("the last initializer is " + w.name() + ", not the matrix " + drawn);
+      }
+      inits.add(new Init(name, FLOAT, new long[] {w.dims()[1], w.dims()[0]}, null, w.bound(), w.offset(), w.seed(), true));
+      return name;
     }
 
     /** Adds a node with one output and returns the output's name, unique and under {@code scope} as PyTorch names them. */
@@ -254,14 +351,14 @@ final class PresetOnnx {
 
     /** A random float initializer of {@code dims}, values in {@code offset ± bound}. */
     String weight(String name, float bound, float offset, long... dims) {
-      inits.add(new Init(name, FLOAT, dims, null, bound, offset, seed++));
+      inits.add(new Init(name, FLOAT, dims, null, bound, offset, seed++, false));
       return name;
     }
 
     String scalar(float v) {
       byte[] b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(v).array();
       String name = "const_" + counter++;
-      inits.add(new Init(name, FLOAT, new long[0], b, 0, 0, 0));
+      inits.add(new Init(name, FLOAT, new long[0], b, 0, 0, 0, false));
       return name;
     }
 
@@ -271,11 +368,11 @@ final class PresetOnnx {
         b.putLong(v);
       }
       String name = "const_" + counter++;
-      inits.add(new Init(name, INT64, dims, b.array(), 0, 0, 0));
+      inits.add(new Init(name, INT64, dims, b.array(), 0, 0, 0, false));
       return name;
     }
 
-    /** The ModelProto: IR 7, opset 11, inputs {@code input_ids}, {@code attention_mask}, {@code token_type_ids}, output {@code last_hidden_state}. */
+    /** The ModelProto: the form's IR version and opset, inputs {@code input_ids}, {@code attention_mask}, {@code token_type_ids}, output {@code last_hidden_state}. */
     void writeModel(OutputStream os, String output, int hidden) throws IOException {
       ProtoWriter body = new ProtoWriter();
       for (ProtoWriter n : nodes) {
@@ -290,7 +387,7 @@ final class PresetOnnx {
       for (Init i : inits) {
         graphBytes += ProtoWriter.prefixSize(5, i.tensorBytes()) + i.tensorBytes();
       }
-      ProtoWriter model = new ProtoWriter().varint(1, 7).string(2, "attn4j bench").message(8, new ProtoWriter().string(1, "").varint(2, 11));
+      ProtoWriter model = new ProtoWriter().varint(1, form.irVersion).string(2, "attn4j bench").message(8, new ProtoWriter().string(1, "").varint(2, form.opset));
       model.lengthPrefix(7, graphBytes);
       model.writeTo(os);
       body.writeTo(os);

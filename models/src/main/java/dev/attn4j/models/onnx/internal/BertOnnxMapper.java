@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Maps a standard BERT encoder export (optimum / transformers.js style, opsets 11-17) to Hugging Face BERT weights and
+ * Maps a standard BERT encoder export (optimum / transformers.js style, opsets 11-20) to Hugging Face BERT weights and
  * configuration. Initializers that carry Hugging Face names are taken by name (a {@code bert.} prefix is dropped); the
  * anonymous matrix-multiply weights are placed by the bias {@code Add} their {@code MatMul} feeds (or the bias input
  * of a {@code Gemm}) and transposed from {@code [in, out]} to {@code [out, in]}. Configuration values come from tensor
