@@ -9,8 +9,10 @@ import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * How soon an application embedding attn4j can encode: from JVM start to a loaded model (an already converted folder)
@@ -26,7 +28,7 @@ public final class LoadTime {
   private LoadTime() {}
 
   public static void main(String[] args) throws Exception {
-    List<String> rest = new java.util.ArrayList<>(List.of(args));
+    List<String> rest = new ArrayList<>(List.of(args));
     boolean sequential = rest.remove("--sequential");
     if (rest.isEmpty() || rest.size() > 2) {
       System.err.println("usage: LoadTime MODEL_DIR [BACKEND] [--sequential]");
@@ -36,7 +38,7 @@ public final class LoadTime {
     String name = rest.size() > 1 ? rest.get(1) : "java";
     long t0 = System.nanoTime();
     long[] openNanos = new long[1];
-    java.util.function.Supplier<Backend> open = () -> {
+    Supplier<Backend> open = () -> {
       long t = System.nanoTime();
       Backend b = Backends.open(name, BackendOptions.defaults());
       openNanos[0] = System.nanoTime() - t;

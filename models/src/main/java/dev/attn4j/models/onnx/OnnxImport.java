@@ -32,8 +32,8 @@ import java.util.zip.ZipFile;
 
 /**
  * Imports BERT-family encoders exported to ONNX (optimum / transformers.js style, opsets 11-20: decomposed or fused
- * {@code LayerNormalization}, {@code MatMul} + {@code Add} or {@code Gemm}, GELU as {@code Erf}, {@code Tanh} or {@code Gelu}; external-data files
- * supported) into the Hugging Face folder layout {@link dev.attn4j.models.BertModel#load} reads: {@code config.json},
+ * {@code LayerNormalization}, {@code MatMul} + {@code Add} or {@code Gemm}, GELU as {@code Erf}, {@code Tanh} or
+ * {@code Gelu}; external-data files supported) into the Hugging Face folder layout {@link dev.attn4j.models.BertModel#load} reads: {@code config.json},
  * {@code model.safetensors}, {@code tokenizer.json}, {@code vocab.txt} and {@code tokenizer_config.json}.
  *
  * <p>{@link #convert} writes a folder; {@link #cached} and {@link #cachedFromJar} convert once into the per-user

@@ -261,7 +261,7 @@ public final class SafeTensors implements AutoCloseable {
    * are bulk-copied to an array and tested with a branch-free OR of their exponent bits, a loop the JIT compiles
    * within the first chunks, where a per-element segment read stayed slow for most of the load.
    */
-  static long firstNonFinite(MemorySegment values, long n) {
+  private static long firstNonFinite(MemorySegment values, long n) {
     int[] chunk = new int[SCAN_CHUNK];
     for (long from = 0; from < n; from += SCAN_CHUNK) {
       int len = (int) Math.min(SCAN_CHUNK, n - from);
