@@ -36,7 +36,7 @@ final class ModelOptions {
     return PendingBackend.start(this::open);
   }
 
-  Backend open() {
+  private Backend open() {
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
     }

@@ -66,6 +66,11 @@ final class PresetOnnx {
       this.opset = opset;
       this.irVersion = irVersion;
     }
+
+    /** Whether the encoder runs on {@code [batch * seq, hidden]} rows with Gemm projections. */
+    boolean rows() {
+      return this == GEMM_OPSET_20;
+    }
   }
 
   /**
@@ -82,7 +87,7 @@ final class PresetOnnx {
       throw new IllegalArgumentException("hidden " + p.hidden() + " is not a multiple of heads " + p.heads());
     }
     Graph g = new Graph(seed, form);
-    boolean rows = form == Form.GEMM_OPSET_20;
+    boolean rows = form.rows();
     int h = p.hidden();
     // Padding mask: [batch, 1, 1, keys], 0 where attended and -FLT_MAX where padded.
     String m = g.unsqueeze("", "attention_mask", 1);
@@ -152,13 +157,13 @@ final class PresetOnnx {
   }
 
   /**
-   * {@code x W + b}. PyTorch's form: {@code W} stored {@code [in, out]} (drawn as such, so the other forms store its
-   * transpose to hold the same weights), the bias first in the Add, as there. Rows form: {@code Gemm(x, W^T, b)} with
-   * {@code transB}.
+   * {@code x W + b}. PyTorch's forms: {@code W} stored {@code [in, out]}, the bias first in the Add, as there. Rows form:
+   * {@code Gemm(x, W^T, b)} with {@code transB}, storing the transpose of the same drawn {@code W}, so every form holds
+   * the same weights.
    */
   private static String linear(Graph g, String name, String x, int in, int out) {
     String w = g.weight(name.replace('.', '/') + "/weight_t", (float) Math.sqrt(3.0 / in), 0f, in, out);
-    if (g.form == Form.GEMM_OPSET_20) {
+    if (g.form.rows()) {
       // Anonymous, as a converter names it: the importer places it by the bias the Gemm adds, as for MatMul.
       String wt = g.transposed(w, name.replace('.', '/') + "/Gemm_weight");
       return g.node("Gemm", name, List.of(x, wt, g.weight(name + ".bias", 0.1f, 0f, out)), Attr.i("transB", 1));
