@@ -53,6 +53,8 @@ final class KernelCases {
     rows.add(dynamicTest("LINEAR with bias and GELU", this::linearWithBiasAndGelu));
     rows.add(dynamicTest("LINEAR with a prepared weight, 2x37x600 -> 70, GELU", () -> preparedLinear(2, 37, 600, 70, Activation.GELU)));
     rows.add(dynamicTest("LINEAR with a prepared weight, 1x5x24 -> 1", () -> preparedLinear(1, 5, 24, 1, Activation.IDENTITY)));
+    rows.add(dynamicTest("LINEAR with a prepared weight after its close(): closing twice is harmless, then an IllegalStateException "
+        + "or the right product, never freed memory", () -> closedPreparedLinear(3, 64, 48)));
     List<DynamicNode> attention = new ArrayList<>(attention().toList());
     attention.add(dynamicTest("ATTENTION without probabilities, cross lengths", this::attentionWithoutProbabilitiesAndCrossLengths));
     return List.of(dynamicContainer("gemm", gemm), dynamicContainer("rows", rows), dynamicContainer("attention", attention));
@@ -441,6 +443,31 @@ final class KernelCases {
         }
         Budget.check("prepared linear", ref, y.toArray(), i -> tol.linearGelu(in, mag[i], b[i % out], pre[i] + b[i % out]));
       }
+    }
+  }
+
+  /** A prepared copy closed twice, then passed to {@code linear}: rejected, or the weight's product all the same. */
+  private void closedPreparedLinear(int rows, int in, int out) {
+    float[] w = Data.uniform(65, out * in);
+    float[] x = Data.uniform(66, rows * in);
+    try (TensorScope s = TensorScope.open()) {
+      Tensor weight = s.of(w, out, in);
+      PreparedWeight prepared = backend.prepareWeight(weight);
+      if (prepared == null) {
+        return; // nothing prepared, nothing to close
+      }
+      prepared.close();
+      prepared.close();
+      Tensor y = s.of(Data.nans(rows * out), rows, out);
+      try {
+        backend.linear(s.of(x, rows, in), weight, prepared, null, Activation.IDENTITY, y);
+      } catch (IllegalStateException rejected) {
+        return;
+      }
+      double[] wt = Oracle.transpose(Oracle.toDouble(w), out, in);
+      double[] ref = Oracle.matmul(Oracle.toDouble(x), wt, rows, out, in);
+      double[] mag = Oracle.matmul(Oracle.abs(Oracle.toDouble(x)), Oracle.abs(wt), rows, out, in);
+      Budget.check("linear with a closed prepared weight", ref, y.toArray(), i -> tol.linearGelu(in, mag[i], 0, ref[i]));
     }
   }
 

@@ -3,10 +3,12 @@ package dev.attn4j.conformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.attn4j.api.layers.PreparedWeights;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.BertModel;
@@ -83,7 +85,8 @@ final class ModelCases implements AutoCloseable {
     }
     refs.model("synthetic-bert-tiny").ifPresent(dir -> nodes.add(dynamicContainer("batching and threads", List.of(
         dynamicTest("padded batch equals each sequence alone", () -> paddedBatchEqualsEachSequenceAlone(dir)),
-        dynamicTest("one model shared by 4 threads", () -> threadsSharingTheModel(dir))))));
+        dynamicTest("one model shared by 4 threads", () -> threadsSharingTheModel(dir)),
+        dynamicTest("closing a model releases the backend's prepared copies of its weights", () -> closeReleasesPreparedCopies(dir))))));
     refs.model(HEADS).ifPresent(dir -> nodes.add(dynamicContainer("task heads", headCases(dir))));
     return nodes;
   }
@@ -189,6 +192,19 @@ final class ModelCases implements AutoCloseable {
         }
       }
     });
+  }
+
+  /**
+   * A model of its own (not the shared one), used and closed: the prepared copies this backend made of its weights
+   * are gone from {@link PreparedWeights} at once, not at some later collection.
+   */
+  private void closeReleasesPreparedCopies(Path dir) throws IOException {
+    long before = PreparedWeights.bytes(backend);
+    try (BertModel model = BertModel.load(dir)) {
+      embed(model, TEXTS);
+      assertTrue(PreparedWeights.bytes(backend) >= before);
+    }
+    assertEquals(before, PreparedWeights.bytes(backend), "bytes of prepared copies held after the model closed");
   }
 
   // ---- task heads -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import dev.attn4j.api.encoder.EncoderOutput;
 import dev.attn4j.api.encoder.NormPlacement;
 import dev.attn4j.api.layers.LayerNorm;
 import dev.attn4j.api.layers.Linear;
+import dev.attn4j.api.layers.PreparedWeights;
 import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
@@ -32,7 +33,8 @@ import java.util.List;
  *
  * <p>Runs on any {@link Backend}. Immutable after loading and safe to share across threads: each
  * {@link #forward} call allocates its activations in the scope the caller passes. {@link #close()} releases
- * the weights (the mapped file included); the model must not be used afterwards.
+ * the weights (the mapped file included) and every backend's prepared copies of them; the model must not be used
+ * afterwards.
  *
  * <p>Stability: stable since 0.1.
  */
@@ -236,6 +238,8 @@ public final class BertModel implements AutoCloseable {
   public void close() {
     weights.close();
     file.close();
+    // Every backend's prepared copies of these weights (packed off-heap by some) go now, not at the next GC.
+    PreparedWeights.releaseFreed();
   }
 
   /**

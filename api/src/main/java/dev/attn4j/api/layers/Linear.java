@@ -4,7 +4,6 @@ import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorAllocator;
 import dev.attn4j.api.tensor.TensorScope;
-import dev.attn4j.internal.prepared.PreparedWeights;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
 import java.util.Objects;
@@ -14,7 +13,8 @@ import java.util.Objects;
  * is {@code [out, in]}, {@code bias} is {@code [out]} or null. Immutable; the tensors belong to whoever
  * allocated them and must outlive this value, and the weight must not change once used: on its first forward on a
  * backend, the backend may keep a prepared copy of it ({@link Backend#prepareWeight}, e.g. packed for its GEMM), reused
- * by every later forward on that backend. Thread-safe for concurrent forwards.
+ * by every later forward on that backend and owned by {@link PreparedWeights}, which says when copies are freed.
+ * Thread-safe for concurrent forwards.
  *
  * <p>Stability: stable since 0.1.
  *

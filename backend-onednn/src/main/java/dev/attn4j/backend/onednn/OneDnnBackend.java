@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Options: {@link BackendOptions#threads()} is both the OpenMP team size of this backend's oneDNN calls and the
  * size of the inherited Java worker pool (used by Java GEMM fallbacks; the row kernels run on the calling thread,
  * while oneDNN's threads wait for the next primitive, so the two never compete for cores); property {@value #PRECISION_PROPERTY} ({@code f32} default, or {@code
- * bf16}, see {@link Precision}; system property {@code attn4j.onednn.precision} as default; in bf16 a layer weight
- * passed to {@link #linear} is converted once, on first use, and later writes to it are not seen); property
+ * bf16}, see {@link Precision}; system property {@code attn4j.onednn.precision} as default; in bf16 a prepared weight
+ * is converted once, when prepared, and an unprepared one on every call); property
  * {@value #CACHE_PROPERTY}: primitives kept (default {@value #DEFAULT_CACHE_CAPACITY}).
  *
  * <p>Results in f32 are bit-for-bit repeatable for the same inputs, machine and thread count.
@@ -126,7 +126,7 @@ public final class OneDnnBackend extends JavaBackend {
     GemmProblem p = GemmProblem.of(a, transA, b, transB, c);
     Tensor opA = transA == Transpose.TRANSPOSE ? a.transpose() : a;
     Tensor opB = transB == Transpose.TRANSPOSE ? b.transpose() : b;
-    if (!counted(kernels.matmul(opA, opB, false, null, c, new Epilogue(alpha, null, beta, Activation.IDENTITY)))) {
+    if (!counted(kernels.matmul(opA, opB, null, c, new Epilogue(alpha, null, beta, Activation.IDENTITY)))) {
       javaGemm(p, alpha, beta);
     }
   }
@@ -137,14 +137,15 @@ public final class OneDnnBackend extends JavaBackend {
     KernelChecks.linear(x, weight, bias, activation, out);
     KernelChecks.disjoint("linear", out, "out", x, "x");
     KernelChecks.disjoint("linear", out, "out", weight, "weight");
-    if (!counted(kernels.matmul(x, weight.transpose(), true, bias, out, new Epilogue(1f, null, 0f, activation)))) {
+    if (!counted(kernels.matmul(x, weight.transpose(), bias, out, new Epilogue(1f, null, 0f, activation)))) {
       super.linear(x, weight, bias, activation, out);
     }
   }
 
   /**
    * In f32, the weight reordered once into the blocked layout oneDNN's matmul chooses for it (its preferred packed
-   * layout); null in bf16 (that mode keeps its own converted copy) or when oneDNN keeps the plain layout.
+   * layout); in bf16, its bf16 copy. Null when oneDNN keeps the plain f32 layout. Each copy holds native memory of its
+   * own, freed when it is closed, when this backend closes, or once it is unreachable.
    */
   @Override
   public PreparedWeight prepareWeight(Tensor weight) {
@@ -215,7 +216,7 @@ public final class OneDnnBackend extends JavaBackend {
     Workspace ws = probs == null ? borrowScratch() : null;
     try {
       Tensor scores = probs != null ? probs : ws.allocate(scoresShape);
-      if (!counted(kernels.matmul(q, k.transpose(), false, null, scores, new Epilogue(scale, mask, 0f, Activation.IDENTITY)))) {
+      if (!counted(kernels.matmul(q, k.transpose(), null, scores, new Epilogue(scale, mask, 0f, Activation.IDENTITY)))) {
         super.scaledDotProductAttention(q, k, v, mask, scale, out, probs);
         return;
       }
@@ -311,6 +312,11 @@ public final class OneDnnBackend extends JavaBackend {
   /** The CPU ISA oneDNN dispatches to ({@code dnnl_get_effective_cpu_isa}). */
   public String cpuIsa() {
     return dnnl.isaName();
+  }
+
+  /** Bytes of native memory held by this backend's prepared weights ({@link #prepareWeight}) not yet freed. */
+  public long preparedWeightBytes() {
+    return kernels.preparedBytes();
   }
 
   /** Where the library was loaded from. */

@@ -263,7 +263,7 @@ class OneDnnBackendTest {
     int perWindow = Math.max(1, forwards / windows);
     try (OneDnnBackend b = TestDnnl.open(2); TensorScope w = TensorScope.open()) {
       // One model for the whole run, as an application has: its prepared (packed) weights are made once, so what
-      // this measures is per-call memory. Packed weights of dropped models are freed by the GC (DnnlKernels.pack).
+      // this measures is per-call memory (OneDnnPreparedWeightTest: when packed weights are freed).
       Encoder enc = SeededEncoder.build(w, 2, 32, 4, 64, 11);
       // Warm up until the JIT has finished with these paths (a round of 250 forwards with no compilation time added,
       // at most 20 rounds): its compiler arenas are malloc'd too. Then collect, so that memory other tests left to

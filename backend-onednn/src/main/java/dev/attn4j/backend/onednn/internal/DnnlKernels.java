@@ -5,12 +5,14 @@ import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.PreparedWeight;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.function.Supplier;
 
@@ -26,13 +28,12 @@ import java.util.function.Supplier;
 public final class DnnlKernels {
   private final DnnlEngine engine;
   private final Dnnl dnnl;
+  /** Frees the memory of prepared weights that became unreachable unclosed. */
+  private static final Cleaner CLEANER = Cleaner.create();
+
   private final boolean bf16;
-  /**
-   * bf16 copies of layer weights by tensor identity (Tensor does not override equals); a weight's copy is made on
-   * its first use, so later writes to that weight are not seen in bf16 mode (documented on the backend).
-   */
-  private final Map<Tensor, MemorySegment> bf16Weights = new WeakHashMap<>();
-  private final Arena weightArena = Arena.ofShared();
+  /** The memory of every prepared weight not yet freed, one arena each with its bytes; all freed at {@link #close()}. */
+  private final Map<Arena, Long> preparedArenas = new ConcurrentHashMap<>();
   /** Blocked weights descriptors by {@code "KxN"} (null: oneDNN offered none), destroyed at {@link #close()}. */
   private final Map<String, MemorySegment> packedMds = new HashMap<>();
 
@@ -54,10 +55,9 @@ public final class DnnlKernels {
 
   /**
    * {@code c = epilogue(opA x opB + bias)} over broadcast batch axes, {@code opA [..., m, k]}, {@code opB [..., k, n]},
-   * {@code c [..., m, n]}, {@code bias [n]} or null. In bf16 mode {@code opB}'s bf16 copy is made once and kept when
-   * {@code constantB} is true (a layer's weight), else both operands are converted per call.
+   * {@code c [..., m, n]}, {@code bias [n]} or null. In bf16 mode both operands are converted to bf16 for the call.
    */
-  public boolean matmul(Tensor opA, Tensor opB, boolean constantB, Tensor bias, Tensor c, Epilogue epilogue) {
+  public boolean matmul(Tensor opA, Tensor opB, Tensor bias, Tensor c, Epilogue epilogue) {
     int alg = eltwiseAlg(epilogue.activation());
     if (alg == NOT_NATIVE) {
       return false;
@@ -105,7 +105,7 @@ public final class DnnlKernels {
       // bf16: both operands become dense bf16 copies; products accumulate in f32 into the f32 destination.
       try (Arena tmp = Arena.ofConfined()) {
         MemorySegment a = toBf16(opA.segment(), src, tmp);
-        MemorySegment b = constantB ? cachedBf16(opB, w) : toBf16(opB.segment(), w, tmp);
+        MemorySegment b = toBf16(opB.segment(), w, tmp);
         run(src.dense(), Dnnl.DT_BF16, a, w.dense(), Dnnl.DT_BF16, b, biasLayout, bias, dst, c, addend, epilogue, alg);
       }
       return true;
@@ -192,21 +192,31 @@ public final class DnnlKernels {
   }
 
   /**
-   * A layer weight {@code [n, k]} reordered once into the blocked layout oneDNN's f32 matmul picks for it when asked
-   * to choose ({@code format_tag_any}, probed with 128 rows), so no call reads it through strides again. Immutable;
-   * thread-safe (matmuls only read it).
+   * A layer weight {@code [n, k]} converted once for this backend's matmuls: in f32, reordered into the blocked layout
+   * oneDNN's matmul picks for it when asked to choose ({@code format_tag_any}, probed with 128 rows), so no call reads
+   * it through strides again; in bf16, its dense bfloat16 transpose. Holds its own native memory, freed by
+   * {@link #close()}, by the backend's close, or once unreachable. Immutable; thread-safe (matmuls only read it).
    */
   public static final class PackedWeight implements PreparedWeight {
     private final MemorySegment data;
+    /** The blocked weights descriptor (f32), or null: {@link #layout} is then the data's dense layout (bf16). */
     private final MemorySegment md;
+    /** The {@code [k, n]} layout matmuls key their primitive by, or read the data through when {@code md} is null. */
+    private final Layout layout;
+    private final int type;
     private final long n;
     private final long k;
+    private final Cleaner.Cleanable free;
 
-    PackedWeight(MemorySegment data, MemorySegment md, long n, long k) {
+    PackedWeight(MemorySegment data, MemorySegment md, Layout layout, int type, long n, long k, Runnable free) {
       this.data = data;
       this.md = md;
+      this.layout = layout;
+      this.type = type;
       this.n = n;
       this.k = k;
+      // The action references the arena, never this object, so an unreachable copy can still be freed.
+      this.free = CLEANER.register(this, free);
     }
 
     /** Whether this packs a {@code [n, k]} weight. */
@@ -218,14 +228,22 @@ public final class DnnlKernels {
     public long bytes() {
       return data.byteSize();
     }
+
+    @Override
+    public void close() {
+      free.clean();
+    }
   }
 
   /** Rows oneDNN is asked about when it picks a weight layout: an encoder's usual 128-token batch. */
   private static final long PROBE_ROWS = 128;
 
-  /** {@code weight [n, k]} packed for f32 matmuls, or null when oneDNN keeps the plain layout or cannot take it. */
+  /**
+   * {@code weight [n, k]} prepared for linear layers (f32: packed; bf16: converted), or null when oneDNN keeps the
+   * plain f32 layout or cannot take the weight.
+   */
   public PackedWeight pack(Tensor weight) {
-    if (bf16 || !isNative(weight)) {
+    if (!isNative(weight)) {
       return null;
     }
     Layout plain = Layout.of(weight.transpose(), 2, 2);
@@ -234,6 +252,14 @@ public final class DnnlKernels {
     }
     long n = weight.dim(0);
     long k = weight.dim(1);
+    if (bf16) {
+      Layout dense = plain.dense();
+      try {
+        return prepared(dense.size() * 2, null, dense, Dnnl.DT_BF16, n, k, data -> convertBf16(weight.segment(), plain, data));
+      } catch (Unsupported e) {
+        return null;
+      }
+    }
     MemorySegment blocked = blockedWeightsMd(k, n);
     if (blocked == null) {
       return null;
@@ -246,11 +272,38 @@ public final class DnnlKernels {
     if (reorder.isEmpty()) {
       return null;
     }
-    // Freed by the GC once the PackedWeight is unreachable (its model dropped), not only when the backend closes:
-    // one backend may serve many models over its life.
-    MemorySegment data = Arena.ofAuto().allocate(dnnl.mdSize(blocked), 64);
-    engine.executeAndRelease(reorder.get(), weight.segment(), data);
-    return new PackedWeight(data, blocked, n, k);
+    // The key names the layout by shape: blockedWeightsMd gives one descriptor per [k, n].
+    Layout keyLayout = new Layout(new long[] {k, n}, new long[] {0, 0});
+    return prepared(dnnl.mdSize(blocked), blocked, keyLayout, Dnnl.DT_F32, n, k,
+        data -> engine.executeAndRelease(reorder.get(), weight.segment(), data));
+  }
+
+  /** A prepared weight in a new arena of its own (one backend may serve many models, each freed on its own). */
+  private PackedWeight prepared(long bytes, MemorySegment md, Layout layout, int type, long n, long k,
+      Consumer<MemorySegment> fill) {
+    Arena arena = Arena.ofShared();
+    preparedArenas.put(arena, bytes);
+    Runnable free = () -> free(arena);
+    try {
+      MemorySegment data = arena.allocate(bytes, 64);
+      fill.accept(data);
+      return new PackedWeight(data, md, layout, type, n, k, free);
+    } catch (RuntimeException | Error e) {
+      free.run();
+      throw e;
+    }
+  }
+
+  /** Frees a prepared weight's arena once, whoever asks first: its close, the cleaner, or the backend's close. */
+  private void free(Arena arena) {
+    if (preparedArenas.remove(arena) != null) {
+      arena.close();
+    }
+  }
+
+  /** Bytes held by this backend's prepared weights not yet freed. */
+  public long preparedBytes() {
+    return preparedArenas.values().stream().mapToLong(Long::longValue).sum();
   }
 
   /** The weights layout oneDNN chooses for a {@code [rows, k] x [k, n]} f32 matmul; one descriptor per shape, kept until close. */
@@ -297,11 +350,16 @@ public final class DnnlKernels {
       return false;
     }
     Layout biasLayout = bias == null ? null : new Layout(new long[] {bias.dim(0)}, new long[] {1}).padTo(2);
-    // The key names the layout by shape: blockedWeightsMd gives one descriptor per [k, n].
-    Layout keyLayout = new Layout(new long[] {w.k, w.n}, new long[] {0, 0});
+    Epilogue epilogue = new Epilogue(1f, null, 0f, activation);
     try {
-      run(src, Dnnl.DT_F32, x.segment(), keyLayout, Dnnl.DT_F32, w.data, w.md, biasLayout, bias, dst, out, null,
-          new Epilogue(1f, null, 0f, activation), alg);
+      if (w.type == Dnnl.DT_F32) {
+        run(src, Dnnl.DT_F32, x.segment(), w.layout, Dnnl.DT_F32, w.data, w.md, biasLayout, bias, dst, out, null, epilogue, alg);
+      } else {
+        try (Arena tmp = Arena.ofConfined()) {
+          MemorySegment a = toBf16(x.segment(), src, tmp);
+          run(src.dense(), Dnnl.DT_BF16, a, w.layout, Dnnl.DT_BF16, w.data, null, biasLayout, bias, dst, out, null, epilogue, alg);
+        }
+      }
       return true;
     } catch (Unsupported e) {
       return false;
@@ -310,8 +368,14 @@ public final class DnnlKernels {
 
   /** A dense bf16 copy of the f32 data {@code l} describes, in {@code arena}. */
   private MemorySegment toBf16(MemorySegment data, Layout l, Arena arena) {
+    MemorySegment out = arena.allocate(l.dense().size() * 2, 64);
+    convertBf16(data, l, out);
+    return out;
+  }
+
+  /** Writes the f32 data {@code l} describes into {@code out} as dense bf16. */
+  private void convertBf16(MemorySegment data, Layout l, MemorySegment out) {
     Layout dense = l.dense();
-    MemorySegment out = arena.allocate(dense.size() * 2, 64);
     Optional<Primitive> p = engine.primitive("reorder-bf16|" + key(l), () -> create(owned -> {
       MemorySegment from = md(l, Dnnl.DT_F32, owned);
       MemorySegment to = md(dense, Dnnl.DT_BF16, owned);
@@ -319,32 +383,14 @@ public final class DnnlKernels {
       return pd == null ? null : new Primitive(dnnl, pd, new int[] {Dnnl.ARG_SRC, Dnnl.ARG_DST}, new MemorySegment[] {from, to}, owned);
     }));
     engine.executeAndRelease(p.orElseThrow(Unsupported::new), data, out);
-    return out;
   }
 
-  /** The bf16 copy of a layer's weight, made on first use and kept until {@link #close()}. */
-  private MemorySegment cachedBf16(Tensor weight, Layout l) {
-    synchronized (bf16Weights) {
-      MemorySegment copy = bf16Weights.get(weight);
-      if (copy == null) {
-        copy = toBf16(weight.segment(), l, weightArena);
-        bf16Weights.put(weight, copy);
-      }
-      return copy;
-    }
-  }
-
-  /** Frees the bf16 weight copies, the packed weights and their descriptors. */
+  /** Frees every prepared weight not yet freed, then the blocked weights descriptors. */
   public void close() {
+    preparedArenas.keySet().forEach(this::free);
     synchronized (packedMds) {
       packedMds.values().stream().filter(java.util.Objects::nonNull).forEach(dnnl::mdDestroy);
       packedMds.clear();
-    }
-    synchronized (bf16Weights) {
-      bf16Weights.clear();
-      if (weightArena.scope().isAlive()) {
-        weightArena.close();
-      }
     }
   }
 
