@@ -3,6 +3,7 @@ package dev.attn4j.cli;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.attn4j.api.encoder.SeededEncoder;
+import dev.attn4j.spi.Activation;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,6 +41,7 @@ final class PresetOnnx {
   /** ONNX {@code AttributeProto.AttributeType} values. */
   private static final int ATTR_FLOAT = 1;
   private static final int ATTR_INT = 2;
+  private static final int ATTR_STRING = 3;
   private static final int ATTR_INTS = 7;
   private static final float EPS = 1e-12f;
   private static final String OUTPUT = "last_hidden_state";
@@ -83,6 +85,19 @@ final class PresetOnnx {
 
   /** As {@link #write(SeededEncoder.Preset, int, long, Path)}, in the given form. */
   static Path write(SeededEncoder.Preset p, int vocab, long seed, Path dir, Form form) throws IOException {
+    return write(p, vocab, seed, dir, form, Activation.GELU);
+  }
+
+  /**
+   * As {@link #write(SeededEncoder.Preset, int, long, Path, Form)}, with the feed-forward activation {@link Activation#GELU}
+   * (erf) or {@link Activation#GELU_TANH}: the {@code Gelu} op with {@code approximate="tanh"} in the rows form, else
+   * PyTorch's decomposition {@code 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))}.
+   */
+  static Path write(SeededEncoder.Preset p, int vocab, long seed, Path dir, Form form, Activation activation) throws IOException {
+    if (activation != Activation.GELU && activation != Activation.GELU_TANH) {
+      throw new IllegalArgumentException("a BERT export's activation is GELU or GELU_TANH, not " + activation);
+    }
+    boolean tanh = activation == Activation.GELU_TANH;
     if (p.hidden() % p.heads() != 0) {
       throw new IllegalArgumentException("hidden " + p.hidden() + " is not a multiple of heads " + p.heads());
     }
@@ -136,7 +151,12 @@ final class PresetOnnx {
       String up = linear(g, pre + "intermediate.dense", attn, h, p.ffn());
       String gelu;
       if (rows) {
-        gelu = g.node("Gelu", pre, List.of(up));
+        gelu = tanh ? g.node("Gelu", pre, List.of(up), Attr.s("approximate", "tanh")) : g.node("Gelu", pre, List.of(up));
+      } else if (tanh) {
+        String cube = g.node("Mul", pre, List.of(g.node("Pow", pre, List.of(up, g.scalar(3f))), g.scalar(0.044715f)));
+        String inner = g.node("Mul", pre, List.of(g.node("Add", pre, List.of(up, cube)), g.scalar((float) Math.sqrt(2 / Math.PI))));
+        gelu = g.node("Add", pre, List.of(g.node("Tanh", pre, List.of(inner)), g.scalar(1f)));
+        gelu = g.node("Mul", pre, List.of(g.node("Mul", pre, List.of(up, g.scalar(0.5f))), gelu));
       } else {
         gelu = g.node("Add", pre, List.of(g.node("Erf", pre, List.of(g.node("Div", pre, List.of(up, g.scalar((float) Math.sqrt(2)))))), g.scalar(1f)));
         gelu = g.node("Mul", pre, List.of(g.node("Mul", pre, List.of(up, gelu)), g.scalar(0.5f)));
@@ -216,17 +236,21 @@ final class PresetOnnx {
   }
 
   /** A node attribute. */
-  private record Attr(String name, int type, long[] ints, float f) {
+  private record Attr(String name, int type, long[] ints, float f, String s) {
     static Attr i(String name, long value) {
-      return new Attr(name, ATTR_INT, new long[] {value}, 0f);
+      return new Attr(name, ATTR_INT, new long[] {value}, 0f, null);
     }
 
     static Attr ints(String name, long... values) {
-      return new Attr(name, ATTR_INTS, values, 0f);
+      return new Attr(name, ATTR_INTS, values, 0f, null);
     }
 
     static Attr f(String name, float value) {
-      return new Attr(name, ATTR_FLOAT, new long[0], value);
+      return new Attr(name, ATTR_FLOAT, new long[0], value, null);
+    }
+
+    static Attr s(String name, String value) {
+      return new Attr(name, ATTR_STRING, new long[0], 0f, value);
     }
 
     ProtoWriter encode() {
@@ -235,6 +259,8 @@ final class PresetOnnx {
         a.fixed32(2, f);
       } else if (type == ATTR_INT) {
         a.varint(3, ints[0]);
+      } else if (type == ATTR_STRING) {
+        a.string(4, s);
       } else {
         for (long v : ints) {
           a.varint(8, v);

@@ -18,24 +18,36 @@ import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The ONNX export bench writes for a preset: attn4j's importer reads it as the intended shape, and ONNX Runtime, running
  * the file itself, computes what attn4j computes from the imported weights, padding included.
  */
 class PresetOnnxTest {
-  /** Every form: PyTorch's opset-11 export, its opset-17 one with LayerNormalization, and the Gemm / Gelu rows form. */
+  /**
+   * Every form (PyTorch's opset-11 export, its opset-17 one with LayerNormalization, and the Gemm / Gelu rows form),
+   * each with erf GELU and with tanh GELU (PyTorch's Tanh decomposition, or {@code Gelu approximate="tanh"}).
+   */
+  static Stream<Arguments> formsAndActivations() {
+    return Arrays.stream(PresetOnnx.Form.values())
+        .flatMap(f -> Stream.of(Arguments.of(f, Activation.GELU), Arguments.of(f, Activation.GELU_TANH)));
+  }
+
   @ParameterizedTest
-  @EnumSource(PresetOnnx.Form.class)
-  void onnxRuntimeAndAttn4jAgreeOnTheExport(PresetOnnx.Form form, @TempDir Path dir) throws Exception {
+  @MethodSource("formsAndActivations")
+  void onnxRuntimeAndAttn4jAgreeOnTheExport(PresetOnnx.Form form, Activation activation, @TempDir Path dir) throws Exception {
     SeededEncoder.Preset shape = new SeededEncoder.Preset(2, 32, 4, 64);
-    Path onnx = PresetOnnx.write(shape, 100, 7, dir, form);
+    Path onnx = PresetOnnx.write(shape, 100, 7, dir, form, activation);
     byte[] first = Files.readAllBytes(onnx);
-    assertArrayEquals(first, Files.readAllBytes(PresetOnnx.write(shape, 100, 7, dir.resolve("again"), form)), "same seed, same file");
+    assertArrayEquals(first, Files.readAllBytes(PresetOnnx.write(shape, 100, 7, dir.resolve("again"), form, activation)),
+        "same seed, same file");
 
     Path converted = OnnxImport.convert(onnx, null, null, dir.resolve("attn4j"));
     BertConfig c = BertConfig.read(converted.resolve("config.json"));
@@ -45,7 +57,7 @@ class PresetOnnxTest {
     assertEquals(64, c.intermediateSize());
     assertEquals(100, c.vocabSize());
     assertEquals(1e-12, c.layerNormEps(), 1e-18);
-    assertEquals(Activation.GELU, c.activation());
+    assertEquals(activation, c.activation());
 
     // Two sequences, the second padded after three tokens; every id and both token types used somewhere.
     long[][] ids = {{2, 17, 99, 40, 5, 3}, {2, 61, 3, 0, 0, 0}};
