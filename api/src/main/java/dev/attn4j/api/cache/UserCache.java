@@ -7,7 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.DirectoryStream;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.regex.Pattern;
 
 /**
@@ -19,12 +24,22 @@ import java.util.regex.Pattern;
  * so a reader sees either nothing or the complete folder, and two processes filling the same key at once
  * both end up using one intact copy.
  *
+ * <p>A folder's modification time records its last use (to within {@link #TOUCH_INTERVAL}). A caller that names a
+ * family of keys (e.g. every extraction of one native library, whose key changes with its version) has the family's
+ * other folders deleted once unused for {@link #UNUSED_FOR}: earlier versions do not pile up, and two versions in use
+ * side by side do not evict each other.
+ *
  * <p>Thread-safe and safe across processes. Stability: experimental.
  */
 public final class UserCache {
   /** System property naming the cache root. */
   public static final String PROPERTY = "attn4j.cache.dir";
+  /** A family's folders unused this long are deleted when another member of the family is used. */
+  public static final Duration UNUSED_FOR = Duration.ofDays(30);
+  /** How often a folder in use has its modification time brought up to date (and its family looked over). */
+  public static final Duration TOUCH_INTERVAL = Duration.ofDays(1);
   private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  private static final System.Logger LOG = System.getLogger(UserCache.class.getName());
 
   private UserCache() {}
 
@@ -56,16 +71,38 @@ public final class UserCache {
    * @throws IOException if the folder cannot be created or {@code filler} fails (nothing is published then)
    */
   public static Path directory(String category, String key, Filler filler) throws IOException {
-    return directory(root(), category, key, filler);
+    return directory(root(), category, key, null, filler);
+  }
+
+  /**
+   * As {@link #directory(String, String, Filler)}; {@code key} belongs to the family of keys that start with {@code
+   * family}, whose other folders are deleted once unused for {@link #UNUSED_FOR} (looked over when this folder is
+   * created, and on its first use in each {@link #TOUCH_INTERVAL}).
+   */
+  public static Path directory(String category, String key, String family, Filler filler) throws IOException {
+    return directory(root(), category, key, family, filler);
   }
 
   /** As {@link #directory(String, String, Filler)}, under an explicit cache root. */
   public static Path directory(Path root, String category, String key, Filler filler) throws IOException {
+    return directory(root, category, key, null, filler);
+  }
+
+  /** As {@link #directory(String, String, String, Filler)}, under an explicit cache root; {@code family} may be null. */
+  public static Path directory(Path root, String category, String key, String family, Filler filler) throws IOException {
     requireSafe("category", category);
     requireSafe("key", key);
+    if (family != null && (family.isEmpty() || !key.startsWith(family))) {
+      throw new IllegalArgumentException("cache key '" + key + "' is not in family '" + family + "'");
+    }
     Path parent = root.resolve(category);
     Path target = parent.resolve(key);
-    if (Files.isDirectory(target)) {
+    BasicFileAttributes existing = attributes(target);
+    if (existing != null && existing.isDirectory()) {
+      if (olderThan(existing.lastModifiedTime(), TOUCH_INTERVAL)) {
+        touch(target);
+        prune(parent, key, family);
+      }
       return target;
     }
     Files.createDirectories(parent);
@@ -81,9 +118,55 @@ public final class UserCache {
           throw raced;
         }
       }
+      prune(parent, key, family);
       return target;
     } finally {
       deleteTree(tmp);
+    }
+  }
+
+  /**
+   * Deletes the family's other folders unused for {@link #UNUSED_FOR}, and unfinished fills of the family left for
+   * longer than {@link #TOUCH_INTERVAL} by a process that died. Best effort: what cannot be deleted stays.
+   */
+  private static void prune(Path parent, String keep, String family) {
+    if (family == null) {
+      return;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent)) {
+      for (Path p : entries) {
+        String name = p.getFileName().toString();
+        boolean sibling = name.startsWith(family) && !name.equals(keep);
+        boolean unfinished = name.startsWith(".tmp-" + family);
+        BasicFileAttributes a = sibling || unfinished ? attributes(p) : null;
+        if (a != null && a.isDirectory() && olderThan(a.lastModifiedTime(), sibling ? UNUSED_FOR : TOUCH_INTERVAL)) {
+          LOG.log(System.Logger.Level.DEBUG, "deleting unused cache folder {0}", p);
+          deleteTree(p);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "cache clean-up in " + parent + " stopped", e);
+    }
+  }
+
+  private static BasicFileAttributes attributes(Path p) throws IOException {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  private static boolean olderThan(FileTime t, Duration age) {
+    return t.toInstant().isBefore(Instant.now().minus(age));
+  }
+
+  /** Records a use; a read-only cache is still usable, so a failure here is not one. */
+  private static void touch(Path dir) {
+    try {
+      Files.setLastModifiedTime(dir, FileTime.from(Instant.now()));
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.DEBUG, "cannot record the use of " + dir, e);
     }
   }
 

@@ -26,7 +26,8 @@ import java.util.zip.Checksum;
  *       that fails must not silently fall back);
  *   <li>each system name through the dynamic loader ({@code dlopen} search path);
  *   <li>the bundled files found by the class loader (e.g. in an {@code org.bytedeco} jar), extracted once into
- *       {@link UserCache} under a key of their names, sizes and CRCs and opened from there in load order.
+ *       {@link UserCache} under a key of their names, sizes and CRCs and opened from there in load order (folders of
+ *       the same library's other bundles are deleted once unused for {@link UserCache#UNUSED_FOR}).
  * </ol>
  *
  * <p>The caller supplies the two functions that open a library (normally {@code
@@ -117,8 +118,9 @@ public final class NativeLibraryLocator {
       urls.add(url);
       sizeCrcs.add(sizeAndCrc(url));
     }
-    String key = slug(spec.displayName()) + "-" + contentKey(spec.bundledFiles(), sizeCrcs);
-    return UserCache.directory("native", key, dir -> {
+    String family = slug(spec.displayName()) + "-";
+    // The family: this library's extractions for other bundles (earlier versions), deleted once unused for a while.
+    return UserCache.directory("native", family + contentKey(spec.bundledFiles(), sizeCrcs), family, dir -> {
       for (int i = 0; i < urls.size(); i++) {
         copyVerified(urls.get(i), sizeCrcs.get(i), dir.resolve(spec.bundledFiles().get(i)));
       }

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -94,6 +97,46 @@ class UserCacheTest {
     assertThrows(IllegalArgumentException.class, () -> UserCache.directory(root, "native", "../escape", dir -> {}));
     assertThrows(IllegalArgumentException.class, () -> UserCache.directory(root, "a/b", "k", dir -> {}));
     assertThrows(IllegalArgumentException.class, () -> UserCache.directory(root, "native", ".hidden", dir -> {}));
+  }
+
+  @Test
+  void aFamilysFoldersUnusedForThirtyDaysGoWhenAnotherMemberIsUsed() throws IOException {
+    Path dir = root.resolve("native");
+    aged(dir.resolve("lib-old"), 31);
+    aged(dir.resolve("lib-recent"), 29);
+    aged(dir.resolve("other-old"), 90);
+    aged(dir.resolve(".tmp-lib-new-123"), 2);
+    aged(dir.resolve(".tmp-lib-new-456"), 0);
+    UserCache.directory(root, "native", "lib-new", "lib-", d -> {});
+    assertEquals(List.of(".tmp-lib-new-456", "lib-new", "lib-recent", "other-old"), names(dir),
+        "the family's folder unused for 31 days and its fill abandoned 2 days ago are gone; other families and "
+            + "a fill that may still be running stay");
+  }
+
+  @Test
+  void aUseRecordsItselfAndLooksOverTheFamilyOnceADay() throws IOException {
+    Path dir = root.resolve("native");
+    UserCache.directory(root, "native", "lib-new", "lib-", d -> {});
+    aged(dir.resolve("lib-old"), 40);
+    UserCache.directory(root, "native", "lib-new", "lib-", d -> {});
+    assertTrue(Files.isDirectory(dir.resolve("lib-old")), "used again within the day: no look-over yet");
+    aged(dir.resolve("lib-new"), 2);
+    UserCache.directory(root, "native", "lib-new", "lib-", d -> {});
+    assertFalse(Files.exists(dir.resolve("lib-old")), "the first use in a day looks the family over");
+    assertTrue(Files.getLastModifiedTime(dir.resolve("lib-new")).toInstant().isAfter(Instant.now().minus(Duration.ofHours(1))),
+        "the use is recorded");
+  }
+
+  @Test
+  void aKeyOutsideItsFamilyIsRefused() {
+    assertThrows(IllegalArgumentException.class, () -> UserCache.directory(root, "native", "lib-new", "other-", d -> {}));
+  }
+
+  /** A folder last modified {@code days} ago. */
+  private static void aged(Path dir, int days) throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("f"), "x");
+    Files.setLastModifiedTime(dir, FileTime.from(Instant.now().minus(Duration.ofDays(days))));
   }
 
   private static List<String> names(Path dir) {
