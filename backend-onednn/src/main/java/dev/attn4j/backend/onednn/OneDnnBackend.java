@@ -155,7 +155,7 @@ public final class OneDnnBackend extends JavaBackend {
 
   @Override
   public void linear(Tensor x, Tensor weight, PreparedWeight prepared, Tensor bias, Activation activation, Tensor out) {
-    if (!(prepared instanceof DnnlKernels.PackedWeight packed) || !packed.fits(weight.dim(0), weight.dim(1))) {
+    if (!(prepared instanceof DnnlKernels.PackedWeight packed) || !kernels.owns(packed) || !packed.fits(weight.dim(0), weight.dim(1))) {
       linear(x, weight, bias, activation, out);
       return;
     }

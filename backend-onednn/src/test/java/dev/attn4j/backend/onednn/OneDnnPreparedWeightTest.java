@@ -53,6 +53,23 @@ class OneDnnPreparedWeightTest {
   }
 
   @Test
+  void anotherBackendsCopyIsIgnoredEvenAfterThatBackendClosed() {
+    try (OneDnnBackend b = TestDnnl.open(1); TensorScope s = TensorScope.open()) {
+      Tensor w = weight(s);
+      Tensor x = s.of(Data.uniform(6, 8 * IN), 8, IN);
+      Tensor expected = s.allocate(8, OUT);
+      b.linear(x, w, null, Activation.IDENTITY, expected);
+      OneDnnBackend other = TestDnnl.open(1);
+      PreparedWeight foreign = other.prepareWeight(w);
+      other.close(); // its descriptors are destroyed: b must not use them
+      Tensor got = s.allocate(8, OUT);
+      b.linear(x, w, foreign, null, Activation.IDENTITY, got);
+      assertArrayEquals(expected.toArray(), got.toArray());
+      assertEquals(0, b.preparedWeightBytes(), "b prepared nothing of its own");
+    }
+  }
+
+  @Test
   void freeingAnEncodersWeightsFreesTheirCopies() {
     try (OneDnnBackend b = TestDnnl.open(1); TensorScope s = TensorScope.open()) {
       TensorScope weights = TensorScope.open();

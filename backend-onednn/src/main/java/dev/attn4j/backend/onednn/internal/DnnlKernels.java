@@ -26,11 +26,13 @@ import java.util.function.Supplier;
  * <p>Thread-safe.
  */
 public final class DnnlKernels {
-  private final DnnlEngine engine;
-  private final Dnnl dnnl;
   /** Frees the memory of prepared weights that became unreachable unclosed. */
   private static final Cleaner CLEANER = Cleaner.create();
 
+  private final DnnlEngine engine;
+  private final Dnnl dnnl;
+  /** Marks the prepared weights made here: their descriptors live and die with these kernels. */
+  private final Object owner = new Object();
   private final boolean bf16;
   /** The memory of every prepared weight not yet freed, one arena each with its bytes; all freed at {@link #close()}. */
   private final Map<Arena, Long> preparedArenas = new ConcurrentHashMap<>();
@@ -206,9 +208,11 @@ public final class DnnlKernels {
     private final int type;
     private final long n;
     private final long k;
+    private final Object owner;
     private final Cleaner.Cleanable free;
 
-    PackedWeight(MemorySegment data, MemorySegment md, Layout layout, int type, long n, long k, Runnable free) {
+    PackedWeight(Object owner, MemorySegment data, MemorySegment md, Layout layout, int type, long n, long k, Runnable free) {
+      this.owner = owner;
       this.data = data;
       this.md = md;
       this.layout = layout;
@@ -287,7 +291,7 @@ public final class DnnlKernels {
     try {
       MemorySegment data = arena.allocate(bytes, 64);
       fill.accept(data);
-      return new PackedWeight(data, md, layout, type, n, k, free);
+      return new PackedWeight(owner, data, md, layout, type, n, k, free);
     } catch (RuntimeException | Error e) {
       free.run();
       throw e;
@@ -299,6 +303,11 @@ public final class DnnlKernels {
     if (preparedArenas.remove(arena) != null) {
       arena.close();
     }
+  }
+
+  /** Whether {@code w} was prepared by these kernels (another backend's copy refers to that backend's descriptors). */
+  public boolean owns(PackedWeight w) {
+    return w.owner == owner;
   }
 
   /** Bytes held by this backend's prepared weights not yet freed. */
@@ -351,6 +360,9 @@ public final class DnnlKernels {
     }
     Layout biasLayout = bias == null ? null : new Layout(new long[] {bias.dim(0)}, new long[] {1}).padTo(2);
     Epilogue epilogue = new Epilogue(1f, null, 0f, activation);
+    if (!w.data.scope().isAlive()) {
+      throw new IllegalStateException("prepared weight [" + w.n + ", " + w.k + "] used after it was closed (or its backend was)");
+    }
     try {
       if (w.type == Dnnl.DT_F32) {
         run(src, Dnnl.DT_F32, x.segment(), w.layout, Dnnl.DT_F32, w.data, w.md, biasLayout, bias, dst, out, null, epilogue, alg);
