@@ -300,8 +300,15 @@ public final class DnnlKernels {
 
   /** Frees a prepared weight's arena once, whoever asks first: its close, the cleaner, or the backend's close. */
   private void free(Arena arena) {
-    if (preparedArenas.remove(arena) != null) {
-      arena.close();
+    Long bytes = preparedArenas.remove(arena);
+    if (bytes != null) {
+      try {
+        arena.close();
+      } catch (IllegalStateException inUse) {
+        // A call on another thread still reads it: keep it accounted for, and freeable by a later close.
+        preparedArenas.put(arena, bytes);
+        throw inUse;
+      }
     }
   }
 
