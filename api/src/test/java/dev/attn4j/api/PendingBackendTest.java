@@ -7,41 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.BackendOptions;
-import dev.attn4j.spi.Transpose;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class PendingBackendTest {
-  /** Counts its closes; computes nothing. */
-  private static final class CountingBackend implements Backend {
-    final AtomicInteger closes = new AtomicInteger();
-
-    @Override
-    public String name() {
-      return "counting";
-    }
-
-    @Override
-    public int threads() {
-      return 1;
-    }
-
-    @Override
-    public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close() {
-      closes.incrementAndGet();
-    }
-  }
-
   @Test
   void opensOnAnotherThreadWhileTheCallerWorks() throws Exception {
     CountDownLatch callerDone = new CountDownLatch(1);

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.attn4j.api.CountingBackend;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
 import dev.attn4j.spi.PreparedWeight;
-import dev.attn4j.spi.Transpose;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -36,24 +36,9 @@ class PreparedWeightsTest {
   }
 
   /** Prepares a {@link Copy} of every weight and records which copy each linear call got; computes nothing. */
-  private static final class PreparingBackend implements Backend {
+  private static final class PreparingBackend extends CountingBackend {
     final List<Copy> made = new ArrayList<>();
     final List<PreparedWeight> passed = new ArrayList<>();
-
-    @Override
-    public String name() {
-      return "preparing";
-    }
-
-    @Override
-    public int threads() {
-      return 1;
-    }
-
-    @Override
-    public void gemm(float alpha, Tensor a, Transpose transA, Tensor b, Transpose transB, float beta, Tensor c) {
-      throw new UnsupportedOperationException();
-    }
 
     @Override
     public PreparedWeight prepareWeight(Tensor weight) {
@@ -66,9 +51,6 @@ class PreparedWeightsTest {
     public void linear(Tensor x, Tensor weight, PreparedWeight prepared, Tensor bias, Activation activation, Tensor out) {
       passed.add(prepared);
     }
-
-    @Override
-    public void close() {}
   }
 
   private static void forward(Linear layer, Backend backend, TensorScope scope) {
