@@ -80,18 +80,13 @@ final class PresetOnnx {
    * file. The same arguments always give the same file.
    */
   static Path write(SeededEncoder.Preset p, int vocab, long seed, Path dir) throws IOException {
-    return write(p, vocab, seed, dir, Form.TORCH_OPSET_11);
-  }
-
-  /** As {@link #write(SeededEncoder.Preset, int, long, Path)}, in the given form. */
-  static Path write(SeededEncoder.Preset p, int vocab, long seed, Path dir, Form form) throws IOException {
-    return write(p, vocab, seed, dir, form, Activation.GELU);
+    return write(p, vocab, seed, dir, Form.TORCH_OPSET_11, Activation.GELU);
   }
 
   /**
-   * As {@link #write(SeededEncoder.Preset, int, long, Path, Form)}, with the feed-forward activation {@link Activation#GELU}
-   * (erf) or {@link Activation#GELU_TANH}: the {@code Gelu} op with {@code approximate="tanh"} in the rows form, else
-   * PyTorch's decomposition {@code 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))}.
+   * As {@link #write(SeededEncoder.Preset, int, long, Path)}, in the given form, with the feed-forward activation
+   * {@link Activation#GELU} (erf) or {@link Activation#GELU_TANH}: the {@code Gelu} op with {@code approximate="tanh"}
+   * in the rows form, else PyTorch's decomposition {@code 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))}.
    */
   static Path write(SeededEncoder.Preset p, int vocab, long seed, Path dir, Form form, Activation activation) throws IOException {
     if (activation != Activation.GELU && activation != Activation.GELU_TANH) {

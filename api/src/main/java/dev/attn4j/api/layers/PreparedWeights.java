@@ -62,7 +62,7 @@ public final class PreparedWeights {
     synchronized (CACHE) {
       Map<Backend, Optional<PreparedWeight>> perBackend = CACHE.remove(weight);
       if (perBackend != null) {
-        perBackend.values().forEach(c -> c.ifPresent(copies::add));
+        addCopies(perBackend, copies);
       }
     }
     return closeAll(copies);
@@ -100,11 +100,16 @@ public final class PreparedWeights {
     for (Iterator<Map.Entry<Tensor, Map<Backend, Optional<PreparedWeight>>>> it = CACHE.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Tensor, Map<Backend, Optional<PreparedWeight>>> e = it.next();
       if (!e.getKey().isAlive()) {
-        e.getValue().values().forEach(c -> c.ifPresent(freed::add));
+        addCopies(e.getValue(), freed);
         it.remove();
       }
     }
     return freed;
+  }
+
+  /** Adds one weight's copies (backends that prepared nothing have none) to {@code into}. */
+  private static void addCopies(Map<Backend, Optional<PreparedWeight>> perBackend, List<PreparedWeight> into) {
+    perBackend.values().forEach(c -> c.ifPresent(into::add));
   }
 
   /** Closes each copy, all of them even when one fails; rethrows the first failure with the others suppressed. */
