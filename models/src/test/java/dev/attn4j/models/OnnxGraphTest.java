@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attn4j.models.onnx.internal.OnnxGraph;
 import dev.attn4j.models.onnx.internal.OnnxTensor;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
@@ -15,54 +14,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ONNX reader on hand-built protobufs: external data, typed fields, packed and unpacked dims, and bounds. */
 class OnnxGraphTest {
   @TempDir Path dir;
-
-  /** A tiny protobuf writer: enough to build test messages. */
-  private static final class Proto {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-    Proto varint(int field, long v) {
-      key(field, 0);
-      raw(v);
-      return this;
-    }
-
-    Proto bytes(int field, byte[] b) {
-      key(field, 2);
-      raw(b.length);
-      out.writeBytes(b);
-      return this;
-    }
-
-    Proto string(int field, String s) {
-      return bytes(field, s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    Proto message(int field, Proto m) {
-      return bytes(field, m.out.toByteArray());
-    }
-
-    private void key(int field, int wire) {
-      raw((long) field << 3 | wire);
-    }
-
-    private void raw(long v) {
-      while ((v & ~0x7fL) != 0) {
-        out.write((int) (v & 0x7f | 0x80));
-        v >>>= 7;
-      }
-      out.write((int) v);
-    }
-
-    byte[] toBytes() {
-      return out.toByteArray();
-    }
-  }
 
   private static Proto external(String name, String location, long offset, long length) {
     return new Proto().varint(1, 2).varint(2, OnnxTensor.FLOAT).string(8, name)
@@ -92,6 +50,7 @@ class OnnxGraphTest {
       OnnxGraph g = OnnxGraph.read(f, arena);
       assertEquals(14, g.opset());
       assertArrayEquals(new float[] {1.5f, -2f}, g.initializers().get("w").floats());
+      assertEquals(List.of(dir.resolve("weights.bin").toAbsolutePath()), g.externalFiles());
     }
     for (Proto bad : new Proto[] {external("w", "weights.bin", 8, 8), external("w", "../outside.bin", 0, 8), external("w", "missing.bin", 0, 8),
         external("w", "weights.bin", 0, 4)}) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attn4j.api.cache.UserCache;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.onnx.OnnxImport;
 import dev.attn4j.models.safetensors.SafeTensors;
@@ -13,8 +14,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,6 +96,32 @@ class OnnxImportTest {
         assertEquals(c[1].contains("zh") ? false : true, m.tokenizer().lowerCase(), "bge-small-zh is cased");
       }
       assertEquals(out, OnnxImport.cachedFromJar(onnxJar(c[0])), "the second call maps the cached folder");
+    }
+  }
+
+  @Test
+  void convertedModelsUnusedForAMonthAreDeletedWhenAnotherIsConverted() throws IOException {
+    Path models = Files.createDirectories(UserCache.root().resolve("models"));
+    Path stale = Files.createDirectories(models.resolve("onnx-stale" + System.nanoTime()));
+    Path unrelated = Files.createDirectories(models.resolve("unrelated-" + System.nanoTime()));
+    FileTime old = FileTime.from(Instant.now().minus(UserCache.UNUSED_FOR).minus(Duration.ofDays(1)));
+    Files.setLastModifiedTime(stale, old);
+    Files.setLastModifiedTime(unrelated, old);
+    // A config no earlier run used gives a new key, so this call converts and looks over the family.
+    Path config = Files.writeString(dir.resolve("nonce-config.json"), "{\"attn4j_test_nonce\": \"" + UUID.randomUUID() + "\"}");
+    Path out = OnnxImport.cached(miniLmOnnx, miniLmTokenizer, config);
+    try {
+      assertTrue(Files.isRegularFile(out.resolve("model.safetensors")), out.toString());
+      assertFalse(Files.exists(stale), "a converted model unused for longer than UNUSED_FOR is deleted");
+      assertTrue(Files.exists(unrelated), "folders outside the family stay");
+    } finally {
+      for (Path p : List.of(out, unrelated)) {
+        try (var walk = Files.walk(p)) {
+          for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(f);
+          }
+        }
+      }
     }
   }
 

