@@ -153,6 +153,9 @@ class OnnxImportTest {
     Files.write(empty, new byte[0]);
     e = assertThrows(ModelFormatException.class, () -> OnnxImport.convert(empty, miniLmTokenizer, null, dir.resolve("e")));
     assertTrue(e.getMessage().contains("empty"), e.getMessage());
+    Path notAJar = Files.writeString(dir.resolve("model.jar"), "this is not a zip");
+    e = assertThrows(ModelFormatException.class, () -> OnnxImport.cachedFromJar(notAJar));
+    assertTrue(e.getMessage().contains("model.jar") && e.getMessage().contains("not a readable jar"), e.getMessage());
   }
 
   @Test

