@@ -102,6 +102,21 @@ public final class UserCache {
     return new Content(name, size, crc.getValue() << 32 | crcC.getValue());
   }
 
+  /**
+   * A stream's content under {@code name}: its size and CRC-32, the checksum a zip directory records, for an entry or
+   * resource whose directory does not say. Reads {@code in} to its end; the caller closes it.
+   */
+  public static Content zipContent(String name, InputStream in) throws IOException {
+    CRC32 crc = new CRC32();
+    long size = 0;
+    byte[] buf = new byte[1 << 16];
+    for (int r; (r = in.read(buf)) > 0; ) {
+      crc.update(buf, 0, r);
+      size += r;
+    }
+    return new Content(name, size, crc.getValue());
+  }
+
   /** The cache root (not necessarily existing yet). */
   public static Path root() {
     String explicit = System.getProperty(PROPERTY);

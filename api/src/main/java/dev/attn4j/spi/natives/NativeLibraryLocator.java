@@ -132,16 +132,9 @@ public final class NativeLibraryLocator {
         return new UserCache.Content(name, e.getSize(), e.getCrc());
       }
     }
-    CRC32 crc = new CRC32();
-    long size = 0;
     try (InputStream in = c.getInputStream()) {
-      byte[] buf = new byte[1 << 16];
-      for (int r; (r = in.read(buf)) > 0; ) {
-        crc.update(buf, 0, r);
-        size += r;
-      }
+      return UserCache.zipContent(name, in);
     }
-    return new UserCache.Content(name, size, crc.getValue());
   }
 
   /** Copies and checks the copy against the source's size and CRC, so a torn read is never published. */

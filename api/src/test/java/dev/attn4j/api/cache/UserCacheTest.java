@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -70,6 +71,15 @@ class UserCacheTest {
     bytes[bytes.length / 2] ^= 1;
     Files.write(f, bytes);
     assertNotEquals(crc.getValue() << 32 | crcC.getValue(), UserCache.fileContent("w", f).checksum(), "one flipped bit changes the checksum");
+  }
+
+  @Test
+  void zipContentIsWhatAZipDirectoryWouldRecord() throws IOException {
+    byte[] bytes = new byte[200_000];
+    new Random(2).nextBytes(bytes);
+    CRC32 crc = new CRC32();
+    crc.update(bytes);
+    assertEquals(new UserCache.Content("e", bytes.length, crc.getValue()), UserCache.zipContent("e", new ByteArrayInputStream(bytes)));
   }
 
   @Test

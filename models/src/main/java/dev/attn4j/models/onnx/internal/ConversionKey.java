@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -68,15 +67,8 @@ public final class ConversionKey {
     if (e.getSize() >= 0 && e.getCrc() >= 0) {
       return new UserCache.Content(name, e.getSize(), e.getCrc());
     }
-    CRC32 crc = new CRC32();
-    long size = 0;
     try (InputStream in = zip.getInputStream(e)) {
-      byte[] buf = new byte[1 << 16];
-      for (int r; (r = in.read(buf)) > 0; ) {
-        crc.update(buf, 0, r);
-        size += r;
-      }
+      return UserCache.zipContent(name, in);
     }
-    return new UserCache.Content(name, size, crc.getValue());
   }
 }
