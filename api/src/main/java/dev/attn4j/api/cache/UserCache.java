@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
+import java.util.zip.Checksum;
 
 /**
  * attn4j's per-user cache of derived files (extracted native libraries, converted models), one immutable
@@ -90,16 +91,9 @@ public final class UserCache {
   public static Content fileContent(String name, Path file) throws IOException {
     CRC32 crc = new CRC32();
     CRC32C crcC = new CRC32C();
-    long size = 0;
     try (InputStream in = Files.newInputStream(file)) {
-      byte[] buf = new byte[1 << 20];
-      for (int r; (r = in.read(buf)) > 0; ) {
-        crc.update(buf, 0, r);
-        crcC.update(buf, 0, r);
-        size += r;
-      }
+      return new Content(name, readInto(in, crc, crcC), crc.getValue() << 32 | crcC.getValue());
     }
-    return new Content(name, size, crc.getValue() << 32 | crcC.getValue());
   }
 
   /**
@@ -108,13 +102,20 @@ public final class UserCache {
    */
   public static Content zipContent(String name, InputStream in) throws IOException {
     CRC32 crc = new CRC32();
+    return new Content(name, readInto(in, crc), crc.getValue());
+  }
+
+  /** Reads {@code in} to its end into every checksum; returns the bytes read. */
+  private static long readInto(InputStream in, Checksum... sums) throws IOException {
+    byte[] buf = new byte[1 << 20];
     long size = 0;
-    byte[] buf = new byte[1 << 16];
     for (int r; (r = in.read(buf)) > 0; ) {
-      crc.update(buf, 0, r);
+      for (Checksum sum : sums) {
+        sum.update(buf, 0, r);
+      }
       size += r;
     }
-    return new Content(name, size, crc.getValue());
+    return size;
   }
 
   /** The cache root (not necessarily existing yet). */
