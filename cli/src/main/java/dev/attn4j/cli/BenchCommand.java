@@ -92,7 +92,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Write JSON instead of the table.")
   boolean json;
 
-  @Option(names = "--profile", description = "After the timed runs, one more run per backend and shape with each SPI call timed: where the time goes.")
+  @Option(names = "--profile", description = "After the timed runs, as many more per backend and shape (same idle pause) with each SPI call timed: where the time goes.")
   boolean profile;
 
   /** One engine under test for one shape. */
@@ -308,13 +308,22 @@ final class BenchCommand implements Callable<Integer> {
     }
     // Medians over as many forwards as were timed: one forward on this kind of machine can be twice as slow as the next.
     double[] totals = new double[runs];
+    // Time outside kernel calls, split by where it falls: before the first call (input, embeddings), between calls
+    // (workspaces, masks, glue), after the last (pooler, closing the run's scope).
+    double[] before = new double[runs];
+    double[] after = new double[runs];
     Map<String, double[]> perKernel = new TreeMap<>();
     Map<String, Long> calls = new TreeMap<>();
     for (int r = 0; r < runs; r++) {
+      // The same idle pause as before each timed run, so the profile explains the timed medians, not back-to-back runs.
+      settle();
       pb.reset();
       long t0 = System.nanoTime();
       wrapped.run();
-      totals[r] = (System.nanoTime() - t0) / 1e6;
+      long t1 = System.nanoTime();
+      totals[r] = (t1 - t0) / 1e6;
+      before[r] = (pb.firstStart() - t0) / 1e6;
+      after[r] = (t1 - pb.lastEnd()) / 1e6;
       for (Map.Entry<String, long[]> k : pb.totals().entrySet()) {
         perKernel.computeIfAbsent(k.getKey(), x -> new double[runs])[r] = k.getValue()[0] / 1e6;
         calls.put(k.getKey(), k.getValue()[1]);
@@ -330,6 +339,8 @@ final class BenchCommand implements Callable<Integer> {
         .forEach(k -> System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%% %5d calls%n", k.getKey(), k.getValue(), 100 * k.getValue() / total,
             calls.get(k.getKey())));
     System.out.printf(Locale.ROOT, "  %-40s %8.2f ms %5.1f%%%n", "outside kernel calls", total - inKernels, 100 * (total - inKernels) / total);
+    System.out.printf(Locale.ROOT, "    %-38s %8.2f ms%n", "of which before the first call", median(before));
+    System.out.printf(Locale.ROOT, "    %-38s %8.2f ms%n", "of which after the last call", median(after));
   }
 
   /** The model input for {@link #ids}: every token real, segment 0 (what ONNX Runtime gets too). */

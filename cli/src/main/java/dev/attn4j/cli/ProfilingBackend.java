@@ -18,6 +18,9 @@ import java.util.TreeMap;
 final class ProfilingBackend implements Backend {
   private final Backend d;
   private final Map<String, long[]> nanos = new TreeMap<>();
+  /** {@link System#nanoTime()} at the start of the first call since {@link #reset()} and at the end of the last one. */
+  private long firstStart = -1;
+  private long lastEnd = -1;
 
   ProfilingBackend(Backend delegate) {
     this.d = delegate;
@@ -30,12 +33,29 @@ final class ProfilingBackend implements Backend {
 
   void reset() {
     nanos.clear();
+    firstStart = -1;
+    lastEnd = -1;
+  }
+
+  /** When the first call since {@link #reset()} started, or -1. */
+  long firstStart() {
+    return firstStart;
+  }
+
+  /** When the last call since {@link #reset()} ended, or -1. */
+  long lastEnd() {
+    return lastEnd;
   }
 
   private void add(String kernel, long t0) {
+    long t1 = System.nanoTime();
     long[] v = nanos.computeIfAbsent(kernel, k -> new long[2]);
-    v[0] += System.nanoTime() - t0;
+    v[0] += t1 - t0;
     v[1]++;
+    if (firstStart < 0) {
+      firstStart = t0;
+    }
+    lastEnd = t1;
   }
 
   @Override

@@ -10,6 +10,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** {@code attn4j bench}: the JSON contract, ONNX Runtime side by side, and argument errors (no timing is asserted). */
@@ -93,7 +95,7 @@ class BenchCommandTest {
     System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
     try {
       assertEquals(0, Main.run("bench", "--model", tiny.toString(), "--backend", "java", "--seq", "8", "--runs", "2", "--warmup", "0", "--peak", "100",
-          "--profile"));
+          "--settle-ms", "0", "--profile"));
     } finally {
       System.setOut(old);
     }
@@ -101,6 +103,15 @@ class BenchCommandTest {
     // 3 layers: 4 linear calls each, and one attention call each.
     assertTrue(out.contains("profile java, batch 1 x 8") && out.contains("median of 2 forwards") && out.contains("attention")
         && out.matches("(?s).*attention\\s+[0-9.]+ ms\\s+[0-9.]+% +3 calls.*") && out.matches("(?s).*outside kernel calls\\s+-?[0-9.]+ ms.*"), out);
+    // The time outside kernel calls split by where it falls: each part a real duration within the forward.
+    Matcher total = Pattern.compile("batch 1 x 8: ([0-9.]+) ms").matcher(out);
+    assertTrue(total.find(), out);
+    for (String part : new String[] {"before the first call", "after the last call"}) {
+      Matcher m = Pattern.compile("of which " + part + "\\s+(-?[0-9.]+) ms").matcher(out);
+      assertTrue(m.find(), out);
+      double ms = Double.parseDouble(m.group(1));
+      assertTrue(ms >= 0 && ms < Double.parseDouble(total.group(1)), part + ": " + out);
+    }
   }
 
   @Test
