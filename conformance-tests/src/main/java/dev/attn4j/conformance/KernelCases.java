@@ -52,6 +52,9 @@ final class KernelCases {
     rows.add(dynamicTest("ADD_BIAS and ADD", this::biasAddAndResidualAdd));
     rows.add(dynamicTest("LINEAR with bias and GELU", this::linearWithBiasAndGelu));
     rows.add(dynamicTest("LINEAR with a prepared weight, 2x37x600 -> 70, GELU", () -> preparedLinear(2, 37, 600, 70, Activation.GELU)));
+    rows.add(dynamicTest("LINEAR into a column slice of a wider tensor, 64x96 -> 200, GELU", () -> linearIntoSlice(64, 96, 200, Activation.GELU, false)));
+    rows.add(dynamicTest("LINEAR into a column slice of a wider tensor, 300x32 -> 40, bias only", () -> linearIntoSlice(300, 32, 40, Activation.IDENTITY, false)));
+    rows.add(dynamicTest("LINEAR into a column slice with a strided bias, 64x96 -> 200, GELU", () -> linearIntoSlice(64, 96, 200, Activation.GELU, true)));
     rows.add(dynamicTest("LINEAR with a prepared weight, 1x5x24 -> 1", () -> preparedLinear(1, 5, 24, 1, Activation.IDENTITY)));
     rows.add(dynamicTest("LINEAR with a prepared weight after its close(): closing twice is harmless, then an IllegalStateException "
         + "or the right product, never freed memory", () -> closedPreparedLinear(3, 64, 48)));
@@ -444,6 +447,52 @@ final class KernelCases {
         Budget.check("prepared linear", ref, y.toArray(), i -> tol.linearGelu(in, mag[i], b[i % out], pre[i] + b[i % out]));
       }
     }
+  }
+
+  /**
+   * {@code linear} into columns {@code [8, 8 + out)} of a wider tensor, a product large enough for a backend to split
+   * over its threads: the slice against the oracle, and every element outside it untouched (bias and activation
+   * applied block by block must stay inside the output). With {@code stridedBias} the bias is a view with stride 2.
+   */
+  private void linearIntoSlice(int rows, int in, int out, Activation act, boolean stridedBias) {
+    int pad = 8;
+    int width = out + 2 * pad + 1;
+    float[] x = Data.uniform(71, rows * in);
+    float[] w = Data.uniform(72, out * in);
+    float[] b = Data.uniform(73, out);
+    float[] around = Data.uniform(74, rows * width);
+    double[] wt = Oracle.transpose(Oracle.toDouble(w), out, in);
+    try (TensorScope s = TensorScope.open()) {
+      Tensor wide = s.of(around, rows, width);
+      Tensor bias = stridedBias ? s.of(interleavedWithNans(b), out, 2).select(1, 0) : s.of(b, out);
+      backend.linear(s.of(x, rows, in), s.of(w, out, in), bias, act, wide.slice(1, pad, out));
+      float[] got = wide.toArray();
+      double[] pre = Oracle.matmul(Oracle.toDouble(x), wt, rows, out, in);
+      double[] mag = Oracle.matmul(Oracle.abs(Oracle.toDouble(x)), Oracle.abs(wt), rows, out, in);
+      double[] ref = new double[pre.length];
+      float[] slice = new float[pre.length];
+      for (int i = 0; i < pre.length; i++) {
+        ref[i] = act == Activation.GELU ? Oracle.gelu(pre[i] + b[i % out]) : pre[i] + b[i % out];
+        slice[i] = got[i / out * width + pad + i % out];
+      }
+      Budget.check("linear into a slice", ref, slice, i -> tol.linearGelu(in, mag[i], b[i % out], pre[i] + b[i % out]));
+      for (int i = 0; i < got.length; i++) {
+        int col = i % width;
+        if (col < pad || col >= pad + out) {
+          assertEquals(Float.floatToRawIntBits(around[i]), Float.floatToRawIntBits(got[i]), "element [" + i / width + ", " + col
+              + "] outside the output slice [" + pad + ", " + (pad + out) + ") was written");
+        }
+      }
+    }
+  }
+
+  /** {@code b[0], NaN, b[1], NaN, ...}: column 0 of it is {@code b} with stride 2; reading between poisons the result. */
+  private static float[] interleavedWithNans(float[] b) {
+    float[] out = Data.nans(2 * b.length);
+    for (int i = 0; i < b.length; i++) {
+      out[2 * i] = b[i];
+    }
+    return out;
   }
 
   /** A prepared copy closed twice, then passed to {@code linear}: rejected, or the weight's product all the same. */
