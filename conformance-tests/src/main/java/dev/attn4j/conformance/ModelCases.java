@@ -14,6 +14,7 @@ import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.BertModel;
 import dev.attn4j.models.BertOutput;
 import dev.attn4j.models.ModelInput;
+import dev.attn4j.models.SentenceEncoder;
 import dev.attn4j.models.heads.AnswerSpan;
 import dev.attn4j.models.heads.Decoding;
 import dev.attn4j.models.heads.Pooling;
@@ -26,6 +27,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +88,7 @@ final class ModelCases implements AutoCloseable {
     refs.model("synthetic-bert-tiny").ifPresent(dir -> nodes.add(dynamicContainer("batching and threads", List.of(
         dynamicTest("padded batch equals each sequence alone", () -> paddedBatchEqualsEachSequenceAlone(dir)),
         dynamicTest("one model shared by 4 threads", () -> threadsSharingTheModel(dir)),
+        dynamicTest("SentenceEncoder: batch size and input order do not change an embedding", () -> sentenceEncoderBatching(dir)),
         dynamicTest("closing a model releases the backend's prepared copies of its weights", () -> closeReleasesPreparedCopies(dir))))));
     refs.model(HEADS).ifPresent(dir -> nodes.add(dynamicContainer("task heads", headCases(dir))));
     return nodes;
@@ -140,6 +143,15 @@ final class ModelCases implements AutoCloseable {
         within("attention probabilities, layer 0", g.path("attention_probs_layer0"), out.attentions().get(0).toArray(), tol.unitScale());
       }
     }
+    if (enc.encodings().stream().allMatch(e -> Arrays.stream(e.typeIds()).allMatch(t -> t == 0))) {
+      // The same texts through the high-level API, in batches of two sorted by length: each row back in its place.
+      List<String> texts = new ArrayList<>();
+      g.path("inputs").forEach(in -> texts.add(in.path("text").asText()));
+      within("SentenceEncoder, mean pooling, L2", g.path("sentence_embedding_mean_pooled_l2"),
+          flat(SentenceEncoder.of(model, backend, Pooling.MEAN, true).withBatchSize(2).embed(texts)), tol.unitScale());
+      within("SentenceEncoder, CLS pooling, L2", g.path("sentence_embedding_cls_l2"),
+          flat(SentenceEncoder.of(model, backend, Pooling.CLS, true).withBatchSize(2).embed(texts)), tol.unitScale());
+    }
   }
 
   private static BatchEncoding encode(BertModel model, JsonNode g) {
@@ -178,6 +190,25 @@ final class ModelCases implements AutoCloseable {
       float[] alone = embed(model, List.of(TEXTS.get(i)))[0];
       Budget.within("row " + i + " (\"" + TEXTS.get(i) + "\") batched vs alone", Oracle.toDouble(alone), batched[i], tol.hiddenState() / 10);
     }
+  }
+
+  /**
+   * {@link SentenceEncoder} sorts texts by length and runs them in batches: whatever the batch size, each embedding is
+   * the one the padded batch of all texts gives, in input order; one text alone gives the same.
+   */
+  private void sentenceEncoderBatching(Path dir) {
+    BertModel model = model(dir);
+    float[][] expected = embed(model, TEXTS);
+    SentenceEncoder encoder = SentenceEncoder.of(model, backend, Pooling.MEAN, false).withMaxLength(128);
+    for (int batchSize : new int[] {1, 2, 3, 32}) {
+      float[][] got = encoder.withBatchSize(batchSize).embed(TEXTS);
+      assertEquals(TEXTS.size(), got.length);
+      for (int i = 0; i < TEXTS.size(); i++) {
+        Budget.within("batch size " + batchSize + ", row " + i + " (\"" + TEXTS.get(i) + "\")", Oracle.toDouble(expected[i]), got[i], tol.hiddenState() / 10);
+      }
+    }
+    Budget.within("one text alone", Oracle.toDouble(expected[2]), encoder.embed(TEXTS.get(2)), tol.hiddenState() / 10);
+    assertEquals(0, encoder.embed(List.of()).length);
   }
 
   /** A model and a backend shared by threads give each thread the single-threaded answer. */

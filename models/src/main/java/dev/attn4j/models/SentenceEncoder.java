@@ -1,0 +1,194 @@
+package dev.attn4j.models;
+
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.heads.Pooling;
+import dev.attn4j.models.heads.SentenceEmbeddings;
+import dev.attn4j.models.heads.SentenceTransformersConfig;
+import dev.attn4j.models.tokenizer.BatchEncoding;
+import dev.attn4j.models.tokenizer.Encoding;
+import dev.attn4j.spi.Backend;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Texts to sentence embeddings with one model on one backend, in a call: each text tokenized and truncated to
+ * {@link #maxLength()} tokens (as sentence-transformers does), the texts run in batches of similar length (less
+ * padding), pooled and optionally L2-normalized as the model's sentence-transformers files say unless set here. The
+ * embeddings come back in input order, each equal to that text's embedding run alone within float32 tolerance.
+ *
+ * <pre>{@code
+ * try (Backend backend = Backends.openDefault(BackendOptions.defaults()); BertModel model = BertModel.load(dir)) {
+ *   SentenceEncoder encoder = SentenceEncoder.of(model, backend);
+ *   float[][] vectors = encoder.embed(List.of("A man is playing a guitar.", "Someone plays an instrument."));
+ * }
+ * }</pre>
+ *
+ * <p>Owns nothing: the model and the backend stay the caller's to close, after the encoder's last use. Immutable
+ * and thread-safe (each {@code with} method returns a new encoder); concurrent calls share the model and the
+ * backend, which both allow it.
+ *
+ * <p>Stability: experimental since 0.1.
+ */
+public final class SentenceEncoder {
+  /** Texts per forward pass unless set with {@link #withBatchSize}. */
+  public static final int DEFAULT_BATCH_SIZE = 32;
+
+  private final BertModel model;
+  private final Backend backend;
+  private final Pooling pooling;
+  private final boolean normalize;
+  private final int batchSize;
+  private final int maxLength;
+
+  private SentenceEncoder(BertModel model, Backend backend, Pooling pooling, boolean normalize, int batchSize, int maxLength) {
+    this.model = model;
+    this.backend = backend;
+    this.pooling = pooling;
+    this.normalize = normalize;
+    this.batchSize = batchSize;
+    this.maxLength = maxLength;
+  }
+
+  /**
+   * An encoder that pools as the model folder's sentence-transformers modules say ({@code modules.json} and its
+   * pooling module's {@code config.json}), or takes the mean, unnormalized, when the folder has none; batches of
+   * {@value #DEFAULT_BATCH_SIZE}; the model's {@code max_position_embeddings} as the maximum length.
+   *
+   * @throws IOException if the sentence-transformers files cannot be read
+   * @throws ModelFormatException if they are malformed (name the pooling with {@link #withPooling} to do without them)
+   */
+  public static SentenceEncoder of(BertModel model, Backend backend) throws IOException {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(backend, "backend");
+    var st = SentenceTransformersConfig.read(model.directory());
+    return new SentenceEncoder(model, backend, st.map(SentenceTransformersConfig::pooling).orElse(Pooling.MEAN),
+        st.map(SentenceTransformersConfig::normalize).orElse(false), DEFAULT_BATCH_SIZE, model.config().maxPositions());
+  }
+
+  /**
+   * An encoder with this pooling and normalization, whatever the model folder says (its files are not read).
+   */
+  public static SentenceEncoder of(BertModel model, Backend backend, Pooling pooling, boolean normalize) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(backend, "backend");
+    return new SentenceEncoder(model, backend, Objects.requireNonNull(pooling, "pooling"), normalize, DEFAULT_BATCH_SIZE,
+        model.config().maxPositions());
+  }
+
+  /** The same encoder pooling this way. */
+  public SentenceEncoder withPooling(Pooling pooling) {
+    return new SentenceEncoder(model, backend, Objects.requireNonNull(pooling, "pooling"), normalize, batchSize, maxLength);
+  }
+
+  /** The same encoder, L2-normalizing each embedding or not. */
+  public SentenceEncoder withNormalize(boolean normalize) {
+    return new SentenceEncoder(model, backend, pooling, normalize, batchSize, maxLength);
+  }
+
+  /**
+   * The same encoder running at most {@code batchSize} texts per forward pass (memory grows with it).
+   *
+   * @throws IllegalArgumentException if {@code batchSize < 1}
+   */
+  public SentenceEncoder withBatchSize(int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+    }
+    return new SentenceEncoder(model, backend, pooling, normalize, batchSize, maxLength);
+  }
+
+  /**
+   * The same encoder truncating texts to {@code maxLength} tokens, {@code [CLS]} and {@code [SEP]} included.
+   *
+   * @throws IllegalArgumentException unless {@code 2 <= maxLength <= max_position_embeddings}
+   */
+  public SentenceEncoder withMaxLength(int maxLength) {
+    int limit = model.config().maxPositions();
+    if (maxLength < 2 || maxLength > limit) {
+      throw new IllegalArgumentException("max length must be between 2 and the model's max_position_embeddings " + limit + ", got " + maxLength);
+    }
+    return new SentenceEncoder(model, backend, pooling, normalize, batchSize, maxLength);
+  }
+
+  /** How token vectors become one. */
+  public Pooling pooling() {
+    return pooling;
+  }
+
+  /** Whether embeddings are L2-normalized. */
+  public boolean normalize() {
+    return normalize;
+  }
+
+  /** Texts per forward pass, at most. */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** Tokens per text, at most, special tokens included. */
+  public int maxLength() {
+    return maxLength;
+  }
+
+  /** Length of each embedding: the model's hidden size. */
+  public int dimension() {
+    return model.config().hiddenSize();
+  }
+
+  /** The embedding of one text. */
+  public float[] embed(String text) {
+    return embed(List.of(Objects.requireNonNull(text, "text")))[0];
+  }
+
+  /**
+   * The embeddings of {@code texts}, in their order ({@code [texts.size()][dimension()]}); an empty list gives an empty
+   * array without running the model. All the texts' tokens are held at once: hand a stream of millions over in chunks.
+   *
+   * @throws NullPointerException naming the index of a null text
+   */
+  public float[][] embed(List<String> texts) {
+    Objects.requireNonNull(texts, "texts");
+    List<Encoding> encodings = new ArrayList<>(texts.size());
+    for (int i = 0; i < texts.size(); i++) {
+      String text = texts.get(i);
+      if (text == null) {
+        throw new NullPointerException("texts[" + i + "] is null");
+      }
+      encodings.add(model.tokenizer().encode(text, null, maxLength));
+    }
+    // Shortest first, so that each batch pads to a length close to its rows' own; a stable sort keeps equal lengths in order.
+    Integer[] order = new Integer[encodings.size()];
+    Arrays.setAll(order, i -> i);
+    Arrays.sort(order, Comparator.comparingInt(i -> encodings.get(i).length()));
+    float[][] out = new float[encodings.size()][];
+    for (int from = 0; from < order.length; from += batchSize) {
+      List<Encoding> batch = new ArrayList<>(batchSize);
+      for (int k = from; k < Math.min(order.length, from + batchSize); k++) {
+        batch.add(encodings.get(order[k]));
+      }
+      float[][] pooled = run(BatchEncoding.pad(batch, model.tokenizer().padId()));
+      for (int k = 0; k < pooled.length; k++) {
+        out[order[from + k]] = pooled[k];
+      }
+    }
+    return out;
+  }
+
+  private float[][] run(BatchEncoding batch) {
+    try (TensorScope scope = TensorScope.open()) {
+      BertOutput output = model.forward(backend, scope, ModelInput.of(batch), false, false);
+      return SentenceEmbeddings.pool(output.lastHiddenState(), batch.attentionMask(), pooling, normalize);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SentenceEncoder[" + model.directory() + " on " + backend.name() + ", " + pooling.name().toLowerCase(Locale.ROOT) + " pooling"
+        + (normalize ? ", L2-normalized" : "") + ", batches of " + batchSize + ", max length " + maxLength + "]";
+  }
+}
