@@ -104,7 +104,7 @@ public final class BertModel implements AutoCloseable {
     }
     for (String f : new String[] {"config.json", "model.safetensors"}) {
       if (!Files.isRegularFile(dir.resolve(f))) {
-        throw new ModelFormatException(dir + ": " + f + " is missing");
+        throw new ModelFormatException(dir + ": " + f + " is missing" + (f.equals("model.safetensors") ? otherWeights(dir) : ""));
       }
     }
     BertConfig config = BertConfig.read(dir.resolve("config.json"));
@@ -123,6 +123,24 @@ public final class BertModel implements AutoCloseable {
       weights.close();
       file.close();
       throw e;
+    }
+  }
+
+  /** What to do instead, when the folder holds weights in a form this loader does not read. */
+  private static String otherWeights(Path dir) {
+    if (Files.isRegularFile(dir.resolve("model.safetensors.index.json"))) {
+      return " (the weights are sharded over several safetensors files, which is not supported: save the model with a larger"
+          + " max_shard_size so that it comes as one model.safetensors)";
+    }
+    if (Files.isRegularFile(dir.resolve("pytorch_model.bin"))) {
+      return " (pytorch_model.bin is a Python pickle, which attn4j does not read: save the model with safe_serialization=True,"
+          + " or convert its ONNX export with 'attn4j convert')";
+    }
+    try (var files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".onnx")).findFirst()
+          .map(n -> " (" + n + " is an ONNX export: pass the .onnx file itself, or convert it with 'attn4j convert' or OnnxImport)").orElse("");
+    } catch (IOException e) {
+      return "";
     }
   }
 

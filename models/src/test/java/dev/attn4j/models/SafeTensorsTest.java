@@ -154,6 +154,26 @@ class SafeTensorsTest {
   }
 
   @Test
+  void aFolderWithWeightsInAnotherFormSaysWhatToDo() throws IOException {
+    Path src = Refs.model("synthetic-bert-tiny");
+    Path folder = dir.resolve("other");
+    Files.createDirectories(folder);
+    Files.copy(src.resolve("config.json"), folder.resolve("config.json"));
+    Files.copy(src.resolve("vocab.txt"), folder.resolve("vocab.txt"));
+    var e = assertThrows(ModelFormatException.class, () -> BertModel.load(folder));
+    assertTrue(e.getMessage().endsWith("model.safetensors is missing"), e.getMessage());
+    Files.write(folder.resolve("model.onnx"), new byte[0]);
+    e = assertThrows(ModelFormatException.class, () -> BertModel.load(folder));
+    assertTrue(e.getMessage().contains("model.onnx is an ONNX export"), e.getMessage());
+    Files.write(folder.resolve("pytorch_model.bin"), new byte[0]);
+    e = assertThrows(ModelFormatException.class, () -> BertModel.load(folder));
+    assertTrue(e.getMessage().contains("model.safetensors is missing (pytorch_model.bin is a Python pickle"), e.getMessage());
+    Files.writeString(folder.resolve("model.safetensors.index.json"), "{}");
+    e = assertThrows(ModelFormatException.class, () -> BertModel.load(folder));
+    assertTrue(e.getMessage().contains("sharded"), e.getMessage());
+  }
+
+  @Test
   void aVocabularySmallerThanTheEmbeddingTableLoadsALargerOneDoesNot() throws IOException {
     Path src = Refs.model("synthetic-bert-tiny");
     Path copy = dir.resolve("tiny");
