@@ -28,6 +28,15 @@ final class Refs {
     return root().resolve(name);
   }
 
+  /** A new folder {@code to} holding copies of {@code files} of reference model {@code model}; returns {@code to}. */
+  static Path copy(String model, Path to, String... files) throws IOException {
+    Files.createDirectories(to);
+    for (String f : files) {
+      Files.copy(model(model).resolve(f), to.resolve(f));
+    }
+    return to;
+  }
+
   static JsonNode json(Path file) {
     try {
       return JSON.readTree(file.toFile());

@@ -137,11 +137,7 @@ class SafeTensorsTest {
   @Test
   void aModelFolderWithAMisShapedTensorNamesIt() throws IOException {
     Path src = Refs.model("synthetic-bert-tiny");
-    Path copy = dir.resolve("tiny");
-    Files.createDirectories(copy);
-    for (String f : new String[] {"config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors"}) {
-      Files.copy(src.resolve(f), copy.resolve(f));
-    }
+    Path copy = Refs.copy("synthetic-bert-tiny", dir.resolve("tiny"), "config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors");
     Files.writeString(copy.resolve("config.json"), Files.readString(src.resolve("config.json")).replace("\"intermediate_size\": 384", "\"intermediate_size\": 380"));
     var e = assertThrows(ModelFormatException.class, () -> BertModel.load(copy));
     assertTrue(e.getMessage().contains("encoder.layer.0.intermediate.dense.weight") && e.getMessage().contains("[384, 96]"), e.getMessage());
@@ -155,11 +151,7 @@ class SafeTensorsTest {
 
   @Test
   void aFolderWithWeightsInAnotherFormSaysWhatToDo() throws IOException {
-    Path src = Refs.model("synthetic-bert-tiny");
-    Path folder = dir.resolve("other");
-    Files.createDirectories(folder);
-    Files.copy(src.resolve("config.json"), folder.resolve("config.json"));
-    Files.copy(src.resolve("vocab.txt"), folder.resolve("vocab.txt"));
+    Path folder = Refs.copy("synthetic-bert-tiny", dir.resolve("other"), "config.json", "vocab.txt");
     var e = assertThrows(ModelFormatException.class, () -> BertModel.load(folder));
     assertTrue(e.getMessage().endsWith("model.safetensors is missing"), e.getMessage());
     Files.write(folder.resolve("model.onnx"), new byte[0]);
@@ -176,11 +168,7 @@ class SafeTensorsTest {
   @Test
   void aVocabularySmallerThanTheEmbeddingTableLoadsALargerOneDoesNot() throws IOException {
     Path src = Refs.model("synthetic-bert-tiny");
-    Path copy = dir.resolve("tiny");
-    Files.createDirectories(copy);
-    for (String f : new String[] {"config.json", "tokenizer_config.json", "model.safetensors"}) {
-      Files.copy(src.resolve(f), copy.resolve(f));
-    }
+    Path copy = Refs.copy("synthetic-bert-tiny", dir.resolve("tiny"), "config.json", "tokenizer_config.json", "model.safetensors");
     java.util.List<String> vocab = Files.readAllLines(src.resolve("vocab.txt"));
     // Embedding rows past the vocabulary, as resize_token_embeddings(pad_to_multiple_of=...) leaves them.
     Files.write(copy.resolve("vocab.txt"), vocab.subList(0, vocab.size() - 2));

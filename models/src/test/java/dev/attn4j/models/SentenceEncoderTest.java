@@ -37,10 +37,7 @@ class SentenceEncoderTest {
       assertEquals(Pooling.MEAN, e.pooling(), "with methods return a new encoder");
     }
     // A sentence-transformers folder: CLS pooling followed by Normalize.
-    Path src = Refs.model("synthetic-bert-tiny");
-    for (String f : new String[] {"config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors"}) {
-      Files.copy(src.resolve(f), dir.resolve(f));
-    }
+    Refs.copy("synthetic-bert-tiny", dir, "config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors");
     Files.writeString(dir.resolve("modules.json"), """
         [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
          {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
