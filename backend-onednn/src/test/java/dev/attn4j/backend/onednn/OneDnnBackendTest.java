@@ -39,7 +39,9 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -371,14 +373,27 @@ class OneDnnBackendTest {
 
   @Test
   void aMissingLibraryIsAReasonNotACrash() throws IOException, InterruptedException {
+    String out = probe("-Dattn4j.onednn.library=/nonexistent/libdnnl.so.3", AvailabilityProbe.class.getName());
+    assertTrue(out.contains("available=false"), out);
+    assertTrue(out.contains("/nonexistent/libdnnl.so.3"), out);
+  }
+
+  /** Opening waits for the call stubs generated beside it; an interrupt then must not make oneDNN unusable for good. */
+  @Test
+  void anInterruptedFirstOpenStillLoadsTheLibraryAndKeepsTheInterrupt() throws IOException, InterruptedException {
+    String out = probe(AvailabilityProbe.class.getName(), "--interrupted");
+    assertTrue(out.contains("available=true") && out.contains("interrupted=true"), out);
+  }
+
+  /** Runs {@link AvailabilityProbe} in a child JVM with these arguments after the class path; returns its output. */
+  private static String probe(String... args) throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        "-Dattn4j.onednn.library=/nonexistent/libdnnl.so.3", AvailabilityProbe.class.getName())
-        .redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), out);
-    assertTrue(out.contains("available=false"), out);
-    assertTrue(out.contains("/nonexistent/libdnnl.so.3"), out);
+    return out;
   }
 }

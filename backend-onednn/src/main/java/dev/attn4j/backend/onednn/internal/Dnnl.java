@@ -8,10 +8,13 @@ import dev.attn4j.spi.natives.NativeLibrarySpec;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -68,6 +71,9 @@ public final class Dnnl {
       // libdnnl's RUNPATH is $ORIGIN, but opening its OpenMP runtime first makes the order explicit.
       List.of("libgomp.so.1", "libdnnl.so.3"));
 
+  /** Every function bound, by symbol, with its C signature (most return a {@code dnnl_status_t}). */
+  private static final Map<String, FunctionDescriptor> SIGNATURES = signatures();
+
   private static Object instance; // a Dnnl, or the String reason it could not be loaded
 
   private final LoadedLibrary library;
@@ -115,59 +121,127 @@ public final class Dnnl {
     this.library = library;
     Linker linker = Linker.nativeLinker();
     SymbolLookup lookup = library.lookup();
-    var h = new Object() {
-      MethodHandle status(String name, java.lang.foreign.MemoryLayout... args) {
-        return linker.downcallHandle(require(lookup, name), FunctionDescriptor.of(JAVA_INT, args));
-      }
-    };
-    engineCreate = h.status("dnnl_engine_create", ADDRESS, JAVA_INT, JAVA_LONG);
-    engineDestroy = h.status("dnnl_engine_destroy", ADDRESS);
-    streamCreate = h.status("dnnl_stream_create", ADDRESS, ADDRESS, JAVA_INT);
-    streamWait = h.status("dnnl_stream_wait", ADDRESS);
-    streamDestroy = h.status("dnnl_stream_destroy", ADDRESS);
-    mdCreateWithStrides = h.status("dnnl_memory_desc_create_with_strides", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
-    mdCreateWithTag = h.status("dnnl_memory_desc_create_with_tag", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    mdDestroy = h.status("dnnl_memory_desc_destroy", ADDRESS);
-    mdClone = h.status("dnnl_memory_desc_clone", ADDRESS, ADDRESS);
-    memoryCreate = h.status("dnnl_memory_create", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    memoryDestroy = h.status("dnnl_memory_destroy", ADDRESS);
-    attrCreate = h.status("dnnl_primitive_attr_create", ADDRESS);
-    attrDestroy = h.status("dnnl_primitive_attr_destroy", ADDRESS);
-    attrSetScratchpadMode = h.status("dnnl_primitive_attr_set_scratchpad_mode", ADDRESS, JAVA_INT);
-    attrSetPostOps = h.status("dnnl_primitive_attr_set_post_ops", ADDRESS, ADDRESS);
-    postOpsCreate = h.status("dnnl_post_ops_create", ADDRESS);
-    postOpsDestroy = h.status("dnnl_post_ops_destroy", ADDRESS);
-    postOpsAppendEltwise = h.status("dnnl_post_ops_append_eltwise", ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT);
-    postOpsAppendSum = h.status("dnnl_post_ops_append_sum", ADDRESS, JAVA_FLOAT, JAVA_INT, JAVA_INT);
-    postOpsAppendBinary = h.status("dnnl_post_ops_append_binary", ADDRESS, JAVA_INT, ADDRESS);
-    matmulPd = h.status("dnnl_matmul_primitive_desc_create", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    softmaxPd = h.status("dnnl_softmax_forward_primitive_desc_create", ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
-        JAVA_INT, ADDRESS);
-    layerNormPd = h.status("dnnl_layer_normalization_forward_primitive_desc_create", ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS,
-        ADDRESS, JAVA_FLOAT, JAVA_INT, ADDRESS);
-    eltwisePd = h.status("dnnl_eltwise_forward_primitive_desc_create", ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
-        JAVA_FLOAT, JAVA_FLOAT, ADDRESS);
-    reorderPd = h.status("dnnl_reorder_primitive_desc_create", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    pdQueryMd = linker.downcallHandle(require(lookup, "dnnl_primitive_desc_query_md"), FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
-    pdQuery = h.status("dnnl_primitive_desc_query", ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
-    pdDestroy = h.status("dnnl_primitive_desc_destroy", ADDRESS);
-    mdGetSize = linker.downcallHandle(require(lookup, "dnnl_memory_desc_get_size"), FunctionDescriptor.of(JAVA_LONG, ADDRESS));
-    primitiveCreate = h.status("dnnl_primitive_create", ADDRESS, ADDRESS);
-    primitiveExecute = h.status("dnnl_primitive_execute", ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
-    primitiveDestroy = h.status("dnnl_primitive_destroy", ADDRESS);
+    engineCreate = bind(linker, lookup, "dnnl_engine_create");
+    engineDestroy = bind(linker, lookup, "dnnl_engine_destroy");
+    streamCreate = bind(linker, lookup, "dnnl_stream_create");
+    streamWait = bind(linker, lookup, "dnnl_stream_wait");
+    streamDestroy = bind(linker, lookup, "dnnl_stream_destroy");
+    mdCreateWithStrides = bind(linker, lookup, "dnnl_memory_desc_create_with_strides");
+    mdCreateWithTag = bind(linker, lookup, "dnnl_memory_desc_create_with_tag");
+    mdDestroy = bind(linker, lookup, "dnnl_memory_desc_destroy");
+    mdClone = bind(linker, lookup, "dnnl_memory_desc_clone");
+    memoryCreate = bind(linker, lookup, "dnnl_memory_create");
+    memoryDestroy = bind(linker, lookup, "dnnl_memory_destroy");
+    attrCreate = bind(linker, lookup, "dnnl_primitive_attr_create");
+    attrDestroy = bind(linker, lookup, "dnnl_primitive_attr_destroy");
+    attrSetScratchpadMode = bind(linker, lookup, "dnnl_primitive_attr_set_scratchpad_mode");
+    attrSetPostOps = bind(linker, lookup, "dnnl_primitive_attr_set_post_ops");
+    postOpsCreate = bind(linker, lookup, "dnnl_post_ops_create");
+    postOpsDestroy = bind(linker, lookup, "dnnl_post_ops_destroy");
+    postOpsAppendEltwise = bind(linker, lookup, "dnnl_post_ops_append_eltwise");
+    postOpsAppendSum = bind(linker, lookup, "dnnl_post_ops_append_sum");
+    postOpsAppendBinary = bind(linker, lookup, "dnnl_post_ops_append_binary");
+    matmulPd = bind(linker, lookup, "dnnl_matmul_primitive_desc_create");
+    softmaxPd = bind(linker, lookup, "dnnl_softmax_forward_primitive_desc_create");
+    layerNormPd = bind(linker, lookup, "dnnl_layer_normalization_forward_primitive_desc_create");
+    eltwisePd = bind(linker, lookup, "dnnl_eltwise_forward_primitive_desc_create");
+    reorderPd = bind(linker, lookup, "dnnl_reorder_primitive_desc_create");
+    pdQueryMd = bind(linker, lookup, "dnnl_primitive_desc_query_md");
+    pdQuery = bind(linker, lookup, "dnnl_primitive_desc_query");
+    pdDestroy = bind(linker, lookup, "dnnl_primitive_desc_destroy");
+    mdGetSize = bind(linker, lookup, "dnnl_memory_desc_get_size");
+    primitiveCreate = bind(linker, lookup, "dnnl_primitive_create");
+    primitiveExecute = bind(linker, lookup, "dnnl_primitive_execute");
+    primitiveDestroy = bind(linker, lookup, "dnnl_primitive_destroy");
     // dlsym on libdnnl's handle also searches its dependencies, so an OpenMP build resolves these from its runtime.
-    ompSetNumThreads = lookup.find("omp_set_num_threads").map(s -> linker.downcallHandle(s, FunctionDescriptor.ofVoid(JAVA_INT))).orElse(null);
-    ompGetMaxThreads = lookup.find("omp_get_max_threads").map(s -> linker.downcallHandle(s, FunctionDescriptor.of(JAVA_INT))).orElse(null);
+    ompSetNumThreads = lookup.find("omp_set_num_threads").map(a -> linker.downcallHandle(a, SIGNATURES.get("omp_set_num_threads"))).orElse(null);
+    ompGetMaxThreads = lookup.find("omp_get_max_threads").map(a -> linker.downcallHandle(a, SIGNATURES.get("omp_get_max_threads"))).orElse(null);
 
     // const dnnl_version_t *: {int major, minor, patch; const char *hash; unsigned cpu_runtime, gpu_runtime}
-    MemorySegment v = ((MemorySegment) linker.downcallHandle(require(lookup, "dnnl_version"), FunctionDescriptor.of(ADDRESS))
-        .invokeExact()).reinterpret(32);
+    MemorySegment v = ((MemorySegment) bind(linker, lookup, "dnnl_version").invokeExact()).reinterpret(32);
     MemorySegment hash = v.get(ADDRESS, 16);
     String hashText = hash.equals(MemorySegment.NULL) ? "" : hash.reinterpret(64).getString(0).strip();
     this.version = v.get(JAVA_INT, 0) + "." + v.get(JAVA_INT, 4) + "." + v.get(JAVA_INT, 8)
         + (hashText.isEmpty() || hashText.equals("N/A") ? "" : " (" + hashText + ")");
     this.cpuRuntime = v.get(JAVA_INT, 24);
-    this.isa = (int) linker.downcallHandle(require(lookup, "dnnl_get_effective_cpu_isa"), FunctionDescriptor.of(JAVA_INT)).invokeExact();
+    this.isa = (int) bind(linker, lookup, "dnnl_get_effective_cpu_isa").invokeExact();
+  }
+
+  private static Map<String, FunctionDescriptor> signatures() {
+    Map<String, FunctionDescriptor> m = new HashMap<>();
+    status(m, "dnnl_engine_create", ADDRESS, JAVA_INT, JAVA_LONG);
+    for (String f : List.of("dnnl_engine_destroy", "dnnl_stream_wait", "dnnl_stream_destroy", "dnnl_memory_desc_destroy", "dnnl_memory_destroy",
+        "dnnl_primitive_attr_create", "dnnl_primitive_attr_destroy", "dnnl_post_ops_create", "dnnl_post_ops_destroy", "dnnl_primitive_desc_destroy",
+        "dnnl_primitive_destroy")) {
+      status(m, f, ADDRESS);
+    }
+    for (String f : List.of("dnnl_memory_desc_clone", "dnnl_primitive_attr_set_post_ops", "dnnl_primitive_create")) {
+      status(m, f, ADDRESS, ADDRESS);
+    }
+    status(m, "dnnl_stream_create", ADDRESS, ADDRESS, JAVA_INT);
+    status(m, "dnnl_memory_desc_create_with_strides", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+    status(m, "dnnl_memory_desc_create_with_tag", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    status(m, "dnnl_memory_create", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    status(m, "dnnl_primitive_attr_set_scratchpad_mode", ADDRESS, JAVA_INT);
+    status(m, "dnnl_post_ops_append_eltwise", ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT);
+    status(m, "dnnl_post_ops_append_sum", ADDRESS, JAVA_FLOAT, JAVA_INT, JAVA_INT);
+    status(m, "dnnl_post_ops_append_binary", ADDRESS, JAVA_INT, ADDRESS);
+    status(m, "dnnl_matmul_primitive_desc_create", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    status(m, "dnnl_softmax_forward_primitive_desc_create", ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
+    status(m, "dnnl_layer_normalization_forward_primitive_desc_create", ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_FLOAT, JAVA_INT, ADDRESS);
+    status(m, "dnnl_eltwise_forward_primitive_desc_create", ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_FLOAT, JAVA_FLOAT, ADDRESS);
+    status(m, "dnnl_reorder_primitive_desc_create", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    status(m, "dnnl_primitive_desc_query", ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
+    status(m, "dnnl_primitive_execute", ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
+    m.put("dnnl_primitive_desc_query_md", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
+    m.put("dnnl_memory_desc_get_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS));
+    m.put("dnnl_version", FunctionDescriptor.of(ADDRESS));
+    m.put("dnnl_get_effective_cpu_isa", FunctionDescriptor.of(JAVA_INT));
+    m.put("omp_set_num_threads", FunctionDescriptor.ofVoid(JAVA_INT));
+    m.put("omp_get_max_threads", FunctionDescriptor.of(JAVA_INT));
+    return Map.copyOf(m);
+  }
+
+  /** Registers a function returning {@code dnnl_status_t}. */
+  private static void status(Map<String, FunctionDescriptor> m, String symbol, MemoryLayout... args) {
+    m.put(symbol, FunctionDescriptor.of(JAVA_INT, args));
+  }
+
+  /** Waits for {@code t}; an interrupt meanwhile is kept for the caller, not allowed to fail the library for good. */
+  private static void joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static MethodHandle bind(Linker linker, SymbolLookup lookup, String symbol) {
+    return linker.downcallHandle(require(lookup, symbol), SIGNATURES.get(symbol));
+  }
+
+  /**
+   * Has the JDK generate the call stub of every distinct signature in {@link #SIGNATURES} on a thread of its own and
+   * returns that thread. On a cold JVM this takes ~120 ms (the first ~40 ms, each further one ~3 ms), needs no
+   * library, and is cached by the JDK for the handles bound later: done while the library is found and opened, it is
+   * off the backend's critical path.
+   */
+  private static Thread generateStubs() {
+    return Thread.ofPlatform().daemon().name("attn4j-onednn-stubs").start(() -> {
+      try {
+        Linker linker = Linker.nativeLinker();
+        SIGNATURES.values().stream().distinct().forEach(linker::downcallHandle);
+      } catch (RuntimeException ignored) {
+        // Binding the library reports any problem with a signature, with the symbol's name.
+      }
+    });
   }
 
   /**
@@ -177,9 +251,12 @@ public final class Dnnl {
    */
   public static synchronized Dnnl get() throws NativeLibraryNotFoundException {
     if (instance == null) {
+      Thread stubs = generateStubs();
       try {
         LoadedLibrary lib = NativeLibraryLocator.load(SPEC, Dnnl.class.getClassLoader(),
             name -> SymbolLookup.libraryLookup(name, Arena.global()), path -> SymbolLookup.libraryLookup(path, Arena.global()));
+        // Bound after the stubs exist, so that no stub is generated twice at once.
+        joinUninterruptibly(stubs);
         instance = new Dnnl(lib);
       } catch (NativeLibraryNotFoundException e) {
         instance = e.getMessage();
