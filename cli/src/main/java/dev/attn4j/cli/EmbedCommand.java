@@ -105,8 +105,8 @@ final class EmbedCommand implements Callable<Integer> {
       return new SentenceTransformersConfig(given, normalize);
     }
     var st = SentenceTransformersConfig.read(m.directory());
-    var resolved = new SentenceTransformersConfig(given != null ? given : st.map(SentenceTransformersConfig::pooling).orElse(Pooling.MEAN),
-        normalize != null ? normalize : st.map(SentenceTransformersConfig::normalize).orElse(false));
+    var fromFolder = st.orElse(SentenceTransformersConfig.PLAIN);
+    var resolved = new SentenceTransformersConfig(given != null ? given : fromFolder.pooling(), normalize != null ? normalize : fromFolder.normalize());
     if (st.isPresent()) {
       System.err.printf("embed: %s pooling%s, from the model's sentence-transformers modules (--pooling and --[no-]normalize override)%n",
           resolved.pooling().name().toLowerCase(Locale.ROOT), resolved.normalize() ? ", L2-normalized" : "");

@@ -440,10 +440,7 @@ final class KernelCases {
         backend.linear(s.of(x, batch, rows, in), weight, prepared, bias, act, y);
         double[] pre = Oracle.matmul(Oracle.toDouble(x), wt, batch * rows, out, in);
         double[] mag = Oracle.matmul(Oracle.abs(Oracle.toDouble(x)), wtAbs, batch * rows, out, in);
-        double[] ref = new double[pre.length];
-        for (int i = 0; i < pre.length; i++) {
-          ref[i] = act == Activation.GELU ? Oracle.gelu(pre[i] + b[i % out]) : pre[i] + b[i % out];
-        }
+        double[] ref = linearReference(pre, b, act);
         Budget.check("prepared linear", ref, y.toArray(), i -> tol.linearGelu(in, mag[i], b[i % out], pre[i] + b[i % out]));
       }
     }
@@ -469,10 +466,9 @@ final class KernelCases {
       float[] got = wide.toArray();
       double[] pre = Oracle.matmul(Oracle.toDouble(x), wt, rows, out, in);
       double[] mag = Oracle.matmul(Oracle.abs(Oracle.toDouble(x)), Oracle.abs(wt), rows, out, in);
-      double[] ref = new double[pre.length];
+      double[] ref = linearReference(pre, b, act);
       float[] slice = new float[pre.length];
       for (int i = 0; i < pre.length; i++) {
-        ref[i] = act == Activation.GELU ? Oracle.gelu(pre[i] + b[i % out]) : pre[i] + b[i % out];
         slice[i] = got[i / out * width + pad + i % out];
       }
       Budget.check("linear into a slice", ref, slice, i -> tol.linearGelu(in, mag[i], b[i % out], pre[i] + b[i % out]));
@@ -484,6 +480,16 @@ final class KernelCases {
         }
       }
     }
+  }
+
+  /** {@code act(pre + b)} row by row, for {@code pre} the float64 product {@code [rows, b.length]}; GELU or identity. */
+  private static double[] linearReference(double[] pre, float[] b, Activation act) {
+    double[] ref = new double[pre.length];
+    for (int i = 0; i < pre.length; i++) {
+      double v = pre[i] + b[i % b.length];
+      ref[i] = act == Activation.GELU ? Oracle.gelu(v) : v;
+    }
+    return ref;
   }
 
   /** {@code b[0], NaN, b[1], NaN, ...}: column 0 of it is {@code b} with stride 2; reading between poisons the result. */

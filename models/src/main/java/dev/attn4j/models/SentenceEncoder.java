@@ -65,9 +65,8 @@ public final class SentenceEncoder {
   public static SentenceEncoder of(BertModel model, Backend backend) throws IOException {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(backend, "backend");
-    var st = SentenceTransformersConfig.read(model.directory());
-    return new SentenceEncoder(model, backend, st.map(SentenceTransformersConfig::pooling).orElse(Pooling.MEAN),
-        st.map(SentenceTransformersConfig::normalize).orElse(false), DEFAULT_BATCH_SIZE, model.config().maxPositions());
+    var st = SentenceTransformersConfig.read(model.directory()).orElse(SentenceTransformersConfig.PLAIN);
+    return of(model, backend, st.pooling(), st.normalize());
   }
 
   /**

@@ -23,6 +23,9 @@ import java.util.Optional;
  * @param normalize whether embeddings are L2-normalized
  */
 public record SentenceTransformersConfig(Pooling pooling, boolean normalize) {
+  /** What a folder without sentence-transformers files gets: mean pooling, unnormalized. */
+  public static final SentenceTransformersConfig PLAIN = new SentenceTransformersConfig(Pooling.MEAN, false);
+
   private static final String POOLING = "sentence_transformers.models.Pooling";
   private static final String NORMALIZE = "sentence_transformers.models.Normalize";
 
