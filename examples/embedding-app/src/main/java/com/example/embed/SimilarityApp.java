@@ -15,7 +15,7 @@ import java.util.Locale;
  * similarity of L2-normalized embeddings). Run it with the JVM flags the pom's {@code attn4j.jvm.flags} names:
  * {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... com.example.embed.SimilarityApp
  * MODEL_DIR "first sentence" "second sentence" ...}. {@code -Dattn4j.backend=NAME} picks a backend; by default the
- * best available one runs.
+ * best available one runs. Stateless: its methods are safe from any thread.
  */
 public final class SimilarityApp {
   private SimilarityApp() {}
