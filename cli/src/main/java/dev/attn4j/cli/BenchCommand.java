@@ -173,8 +173,8 @@ final class BenchCommand implements Callable<Integer> {
         try (ProgressBar bar = ProgressBars.open("bench", (long) batches.size() * seqs.size() * runs, " runs")) {
         for (int b : batches) {
           for (int s : seqs) {
-            if (bert != null && s > bert.config().maxPositions()) {
-              throw new IllegalArgumentException("--seq " + s + " exceeds the model's max_position_embeddings " + bert.config().maxPositions());
+            if (bert != null && s > bert.config().maxSequenceLength()) {
+              throw new IllegalArgumentException("--seq " + s + " exceeds the model's longest sequence " + bert.config().maxSequenceLength());
             }
             double gflop = flops(shape, b, s) / 1e9;
             Map<String, Runner> runners = new LinkedHashMap<>();

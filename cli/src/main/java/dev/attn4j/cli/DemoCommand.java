@@ -85,7 +85,7 @@ final class DemoCommand implements Callable<Integer> {
           c.layers(), c.hiddenSize(), c.heads(), (System.nanoTime() - t0) / 1e9, dir);
       List<String> texts = new ArrayList<>(SENTENCES);
       texts.add(QUERY);
-      BatchEncoding enc = m.tokenizer().encodeBatch(texts, null, c.maxPositions());
+      BatchEncoding enc = m.tokenizer().encodeBatch(texts, null, c.maxSequenceLength());
       ModelInput input = ModelInput.of(enc);
       BackendOptions options = BackendOptions.defaults().withThreads(threads);
       Map<String, Backend> backends = new LinkedHashMap<>();

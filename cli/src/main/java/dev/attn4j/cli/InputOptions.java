@@ -138,8 +138,8 @@ final class InputOptions {
       throw new DataException(where + ": input_ids, token_type_ids and attention_mask must have the same length (" + ids.length + ", " + types.length
           + ", " + mask.length + ")");
     }
-    if (ids.length > model.config().maxPositions()) {
-      throw new DataException(where + ": " + ids.length + " tokens exceed the model's max_position_embeddings " + model.config().maxPositions()
+    if (ids.length > model.config().maxSequenceLength()) {
+      throw new DataException(where + ": " + ids.length + " tokens exceed the model's longest sequence " + model.config().maxSequenceLength()
           + " (caller-given ids are never truncated)");
     }
     List<String> tokens = new ArrayList<>();

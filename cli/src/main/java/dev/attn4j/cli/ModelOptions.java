@@ -45,12 +45,12 @@ final class ModelOptions {
   }
 
   int maxLength(BertModel m) {
-    int limit = m.config().maxPositions();
+    int limit = m.config().maxSequenceLength();
     if (maxLength == null) {
       return limit;
     }
     if (maxLength < 3 || maxLength > limit) {
-      throw new IllegalArgumentException("--max-length must be between 3 and the model's max_position_embeddings " + limit + ", got " + maxLength);
+      throw new IllegalArgumentException("--max-length must be between 3 and the model's longest sequence " + limit + ", got " + maxLength);
     }
     return maxLength;
   }

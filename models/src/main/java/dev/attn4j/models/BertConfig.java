@@ -12,9 +12,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The {@code config.json} of a BERT-shaped checkpoint. Only what changes the computation is kept; options
- * attn4j does not implement (another {@code model_type}, relative position embeddings, an unknown
- * activation) are rejected with a clear message rather than ignored. Immutable.
+ * The {@code config.json} of a BERT-shaped checkpoint: BERT itself and the RoBERTa family ({@code roberta},
+ * {@code xlm-roberta}, {@code camembert}), which has BERT's layers and differs only in where its position ids start.
+ * Only what changes the computation is kept; options attn4j does not implement (another {@code model_type},
+ * relative position embeddings, an unknown activation) are rejected with a clear message rather than ignored.
+ * Immutable.
  *
  * <p>Stability: stable since 0.1.
  *
@@ -29,15 +31,20 @@ import java.util.TreeMap;
  * @param layerNormEps LayerNorm epsilon
  * @param labels class labels by index ({@code id2label}; {@code LABEL_i} when absent), {@code num_labels} long
  * @param architectures the {@code architectures} list, as written
+ * @param positionOffset the position id of a sequence's first token: 0 for BERT; {@code pad_token_id + 1} for the
+ *     RoBERTa family, whose position ids count on from its padding index (which padding tokens take)
  */
 public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, int intermediateSize, Activation activation, int maxPositions,
-    int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures) {
+    int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures, int positionOffset) {
 
   public BertConfig {
     labels = List.copyOf(labels);
     architectures = List.copyOf(architectures);
     if (vocabSize <= 0 || hiddenSize <= 0 || layers <= 0 || heads <= 0 || intermediateSize <= 0 || maxPositions <= 0 || typeVocabSize <= 0) {
       throw new IllegalArgumentException("model sizes must be positive");
+    }
+    if (positionOffset < 0 || positionOffset >= maxPositions) {
+      throw new IllegalArgumentException("the first position id " + positionOffset + " leaves no room in max_position_embeddings " + maxPositions);
     }
     if (hiddenSize % heads != 0) {
       throw new IllegalArgumentException("hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + heads);
@@ -55,9 +62,19 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
   public static BertConfig read(Path file) throws IOException {
     JsonNode root = Json.readObject(file);
     String type = root.path("model_type").asText("bert");
-    if (!type.equals("bert")) {
-      throw new ModelFormatException(file + ": model_type '" + type + "' is not supported (supported: bert and BERT-shaped checkpoints such as MiniLM)");
-    }
+    int positionOffset = switch (type) {
+      case "bert" -> 0;
+      // RobertaEmbeddings: position ids are padding_idx + 1, + 2, ... for real tokens and padding_idx for padding.
+      case "roberta", "xlm-roberta", "camembert" -> {
+        JsonNode pad = root.path("pad_token_id");
+        if (!pad.isMissingNode() && !pad.isNull() && !(pad.isIntegralNumber() && pad.asInt() >= 0)) {
+          throw new ModelFormatException(file + ": 'pad_token_id' must be a non-negative integer, got " + pad);
+        }
+        yield pad.asInt(1) + 1;
+      }
+      default -> throw new ModelFormatException(file + ": model_type '" + type
+          + "' is not supported (supported: bert, roberta, xlm-roberta, camembert, and BERT-shaped checkpoints such as MiniLM)");
+    };
     String positions = root.path("position_embedding_type").asText("absolute");
     if (!positions.equals("absolute")) {
       throw new ModelFormatException(file + ": position_embedding_type '" + positions + "' is not supported (only 'absolute')");
@@ -103,7 +120,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
       return new BertConfig(positiveInt(file, root, "vocab_size"), positiveInt(file, root, "hidden_size"), positiveInt(file, root, "num_hidden_layers"),
           positiveInt(file, root, "num_attention_heads"), positiveInt(file, root, "intermediate_size"), activation,
           positiveInt(file, root, "max_position_embeddings"), root.has("type_vocab_size") ? positiveInt(file, root, "type_vocab_size") : 2,
-          (float) eps, Collections.unmodifiableList(labels), architectures);
+          (float) eps, Collections.unmodifiableList(labels), architectures, positionOffset);
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file + ": " + e.getMessage(), e);
     }
@@ -118,6 +135,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
       throw new ModelFormatException(file + ": '" + key + "' must be a positive integer, got " + v);
     }
     return v.asInt();
+  }
+
+  /** The longest sequence the model takes, special tokens included: {@code max_position_embeddings - positionOffset}. */
+  public int maxSequenceLength() {
+    return maxPositions - positionOffset;
   }
 
   /** Width of one attention head. */

@@ -13,6 +13,7 @@ import dev.attn4j.api.tensor.Shape;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.heads.Heads;
+import dev.attn4j.models.internal.Tanh;
 import dev.attn4j.models.safetensors.SafeTensors;
 import dev.attn4j.models.tokenizer.BertTokenizer;
 import dev.attn4j.spi.Activation;
@@ -28,8 +29,10 @@ import java.util.List;
 /**
  * A BERT-shaped encoder loaded from a Hugging Face folder ({@code config.json}, {@code model.safetensors},
  * {@code vocab.txt} or {@code tokenizer.json}): embeddings, the attn4j {@link Encoder}, the pooler and
- * whichever task heads the checkpoint carries. Parameter names with and without the {@code bert.} prefix are
- * accepted; every tensor the configuration needs is checked for presence and shape at load.
+ * whichever task heads the checkpoint carries. BERT and the RoBERTa family (same layers, position ids counted from
+ * past the padding index; see {@link BertConfig#positionOffset()}). Parameter names with and without the
+ * {@code bert.} or {@code roberta.} prefix are accepted; every tensor the configuration needs is checked for presence
+ * and shape at load.
  *
  * <p>Runs on any {@link Backend}. Immutable after loading and safe to share across threads: each
  * {@link #forward} call allocates its activations in the scope the caller passes. {@link #close()} releases
@@ -174,7 +177,7 @@ public final class BertModel implements AutoCloseable {
    *
    * @param scope where the outputs (and intermediate hidden states / attentions when asked) are allocated
    * @throws IllegalArgumentException if an id is outside the vocabulary, a type id outside {@code type_vocab_size},
-   *     or the sequence longer than {@code max_position_embeddings} (the message names row and position)
+   *     or the sequence longer than {@link BertConfig#maxSequenceLength()} (the message names row and position)
    */
   public BertOutput forward(Backend backend, TensorScope scope, ModelInput input, boolean hiddenStates, boolean attentions) {
     validate(input);
@@ -188,8 +191,9 @@ public final class BertModel implements AutoCloseable {
   /** Checks every id before any work, so bad input is an exception that names the spot. */
   public void validate(ModelInput input) {
     int seq = input.sequenceLength();
-    if (seq > config.maxPositions()) {
-      throw new IllegalArgumentException("sequence length " + seq + " exceeds max_position_embeddings " + config.maxPositions());
+    if (seq > config.maxSequenceLength()) {
+      throw new IllegalArgumentException("sequence length " + seq + " exceeds the model's limit " + config.maxSequenceLength() + " (max_position_embeddings "
+          + config.maxPositions() + (config.positionOffset() > 0 ? ", position ids from " + config.positionOffset() : "") + ")");
     }
     for (int b = 0; b < input.batch(); b++) {
       for (int j = 0; j < seq; j++) {
@@ -219,10 +223,19 @@ public final class BertModel implements AutoCloseable {
     // stayed slow in a forward pass (~1-2 ms per 128 tokens in a profile, against ~0.1 ms this way).
     float[] sum = new float[h];
     float[] row = new float[h];
+    int offset = config.positionOffset();
     for (int b = 0; b < batch; b++) {
+      int[] ids = input.inputIds()[b];
+      int real = 0;
       for (int s = 0; s < seq; s++) {
-        MemorySegment.copy(word, ValueLayout.JAVA_FLOAT, (long) input.inputIds()[b][s] * h * Float.BYTES, sum, 0, h);
-        addRow(pos, s, sum, row);
+        MemorySegment.copy(word, ValueLayout.JAVA_FLOAT, (long) ids[s] * h * Float.BYTES, sum, 0, h);
+        // BERT counts positions from 0. The RoBERTa family gives the padding id the padding index (offset - 1) as its
+        // position and numbers the other tokens on from there, as its create_position_ids_from_input_ids does.
+        int position = s;
+        if (offset > 0) {
+          position = ids[s] == offset - 1 ? offset - 1 : offset + real++;
+        }
+        addRow(pos, position, sum, row);
         addRow(type, input.typeIds()[b][s], sum, row);
         MemorySegment.copy(sum, 0, out, ValueLayout.JAVA_FLOAT, ((long) b * seq + s) * h * Float.BYTES, h);
       }
@@ -242,13 +255,7 @@ public final class BertModel implements AutoCloseable {
   /** {@code tanh(W h[:, 0] + b)}. */
   private Tensor pool(Backend backend, TensorScope scope, Tensor hidden) {
     Tensor cls = hidden.select(1, 0);
-    Tensor pooled = pooler.forward(backend, scope, cls, Activation.IDENTITY);
-    MemorySegment s = pooled.segment();
-    long n = pooled.size();
-    for (long i = 0; i < n; i++) {
-      s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.tanh(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
-    }
-    return pooled;
+    return Tanh.inPlace(pooler.forward(backend, scope, cls, Activation.IDENTITY));
   }
 
   /** Releases the weights and unmaps the file. */
@@ -261,7 +268,7 @@ public final class BertModel implements AutoCloseable {
   }
 
   /**
-   * Tensor lookup during loading, with the {@code bert.} prefix resolved and every shape checked against the
+   * Tensor lookup during loading, with the {@code bert.} or {@code roberta.} prefix resolved and every shape checked against the
    * config; public only so {@link Heads} (another package) can load its tensors. Thread-safe (the scope it
    * allocates conversions in is shared).
    */
@@ -275,7 +282,8 @@ public final class BertModel implements AutoCloseable {
       this.file = file;
       this.scope = scope;
       this.config = config;
-      this.prefix = file.names().contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+      this.prefix = file.names().contains("bert.embeddings.word_embeddings.weight") ? "bert."
+          : file.names().contains("roberta.embeddings.word_embeddings.weight") ? "roberta." : "";
     }
 
     /** Whether the encoder-relative name (or a head's absolute name) exists. */

@@ -76,7 +76,7 @@ public final class SentenceEncoder {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(backend, "backend");
     return new SentenceEncoder(model, backend, Objects.requireNonNull(pooling, "pooling"), normalize, DEFAULT_BATCH_SIZE,
-        model.config().maxPositions());
+        model.config().maxSequenceLength());
   }
 
   /** The same encoder pooling this way. */
@@ -104,12 +104,12 @@ public final class SentenceEncoder {
   /**
    * The same encoder truncating texts to {@code maxLength} tokens, {@code [CLS]} and {@code [SEP]} included.
    *
-   * @throws IllegalArgumentException unless {@code 2 <= maxLength <= max_position_embeddings}
+   * @throws IllegalArgumentException unless {@code 2 <= maxLength <=} {@link BertConfig#maxSequenceLength()}
    */
   public SentenceEncoder withMaxLength(int maxLength) {
-    int limit = model.config().maxPositions();
+    int limit = model.config().maxSequenceLength();
     if (maxLength < 2 || maxLength > limit) {
-      throw new IllegalArgumentException("max length must be between 2 and the model's max_position_embeddings " + limit + ", got " + maxLength);
+      throw new IllegalArgumentException("max length must be between 2 and the model's longest sequence " + limit + ", got " + maxLength);
     }
     return new SentenceEncoder(model, backend, pooling, normalize, batchSize, maxLength);
   }

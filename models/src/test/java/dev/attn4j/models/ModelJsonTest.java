@@ -46,6 +46,30 @@ class ModelJsonTest {
     assertEquals(1e-12f, BertConfig.read(write(CONFIG.replace("\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": null"))).layerNormEps());
   }
 
+  /** The RoBERTa family counts positions on from its padding index, so two of its position rows hold no token. */
+  @Test
+  void robertaFamilyPositionsStartPastThePaddingIndex() throws IOException {
+    BertConfig bert = BertConfig.read(write(CONFIG));
+    assertEquals(0, bert.positionOffset());
+    assertEquals(12, bert.maxSequenceLength());
+    for (String type : new String[] {"roberta", "xlm-roberta", "camembert"}) {
+      BertConfig c = BertConfig.read(write(CONFIG.replace("\"bert\"", "\"" + type + "\"")));
+      assertEquals(2, c.positionOffset(), type + ": pad_token_id defaults to 1");
+      assertEquals(10, c.maxSequenceLength(), type);
+    }
+    BertConfig padZero = BertConfig.read(write(CONFIG.replace("\"bert\"", "\"roberta\", \"pad_token_id\": 0")));
+    assertEquals(1, padZero.positionOffset());
+    assertEquals(11, padZero.maxSequenceLength());
+    for (String[] bad : new String[][] {{"\"pad_token_id\": -1", "'pad_token_id' must be a non-negative integer"},
+        {"\"pad_token_id\": \"1\"", "'pad_token_id' must be a non-negative integer"}, {"\"pad_token_id\": 11", "leaves no room"}}) {
+      Path f = write(CONFIG.replace("\"bert\"", "\"roberta\", " + bad[0]));
+      ModelFormatException e = assertThrows(ModelFormatException.class, () -> BertConfig.read(f), bad[0]);
+      assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains(bad[1]), e.getMessage());
+    }
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> BertConfig.read(write(CONFIG.replace("\"bert\"", "\"deberta-v2\""))));
+    assertTrue(e.getMessage().contains("model_type 'deberta-v2' is not supported"), e.getMessage());
+  }
+
   @Test
   void duplicateKeysAndTrailingContentAreErrorsNamingTheFile() throws IOException {
     Path dup = write(CONFIG.replace("\"hidden_act\": \"gelu\"}", "\"hidden_act\": \"gelu\", \"hidden_size\": 16}"));

@@ -56,6 +56,28 @@ class SafeTensorsTest {
     }
   }
 
+  /** What {@code write} writes, {@code open} reads back: values, shapes and metadata; a transposed view as the elements it addresses. */
+  @Test
+  void writeThenOpenRoundTrips() throws IOException {
+    Path f = dir.resolve("w.safetensors");
+    try (TensorScope scope = TensorScope.open()) {
+      var m = scope.allocate(2, 3);
+      m.copyFrom(new float[] {1, 2, 3, 4, 5, 6});
+      var v = scope.allocate(5);
+      v.copyFrom(new float[] {-1.5f, 0, 1e-30f, 3e30f, 7});
+      SafeTensors.write(f, java.util.Map.of("m", m, "t", m.transpose(), "v", v), java.util.Map.of("format", "pt"));
+      try (SafeTensors st = SafeTensors.open(f)) {
+        assertEquals(java.util.Set.of("m", "t", "v"), st.names());
+        assertEquals("pt", st.metadata().get("format"));
+        assertArrayEquals(m.toArray(), st.tensor("m", scope).toArray());
+        assertArrayEquals(new float[] {1, 4, 2, 5, 3, 6}, st.tensor("t", scope).toArray());
+        assertEquals("[3, 2]", st.tensor("t", scope).shape().toString());
+        assertArrayEquals(v.toArray(), st.tensor("v", scope).toArray());
+      }
+      assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> SafeTensors.write(f, java.util.Map.of("v", v), java.util.Map.of()));
+    }
+  }
+
   @Test
   void readsF32InPlaceAndConvertsHalfPrecision() throws IOException {
     ByteBuffer half = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);

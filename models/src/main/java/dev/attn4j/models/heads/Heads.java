@@ -8,6 +8,7 @@ import dev.attn4j.models.BertConfig;
 import dev.attn4j.models.BertModel;
 import dev.attn4j.models.BertOutput;
 import dev.attn4j.models.ModelFormatException;
+import dev.attn4j.models.internal.Tanh;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
 import java.util.ArrayList;
@@ -15,10 +16,11 @@ import java.util.List;
 
 /**
  * The task heads a checkpoint carries, loaded by name (Hugging Face parameter names): masked LM
- * ({@code cls.predictions.*}, decoder tied to the word embeddings unless stored), next-sentence prediction
- * ({@code cls.seq_relationship}), question answering ({@code qa_outputs}), sequence or token classification
- * ({@code classifier}, told apart by {@code architectures}). Asking for a head the checkpoint lacks is an
- * {@link IllegalStateException} naming the missing tensors.
+ * ({@code cls.predictions.*}, or RoBERTa's {@code lm_head.*}; decoder tied to the word embeddings unless stored),
+ * next-sentence prediction ({@code cls.seq_relationship}), question answering ({@code qa_outputs}), sequence or
+ * token classification ({@code classifier}, told apart by {@code architectures}; RoBERTa's sequence head
+ * {@code classifier.dense} + {@code classifier.out_proj} works on the first token's hidden state, not on the
+ * pooler). Asking for a head the checkpoint lacks is an {@link IllegalStateException} naming the missing tensors.
  *
  * <p>Immutable and thread-safe; outputs are allocated in the caller's scope.
  *
@@ -33,11 +35,12 @@ public final class Heads {
   private final Linear nsp;
   private final Linear qa;
   private final Linear sequenceClassifier;
+  private final Linear sequenceDense;
   private final Linear tokenClassifier;
   private final List<String> labels;
 
   private Heads(Linear mlmTransform, LayerNorm mlmNorm, Activation mlmActivation, Tensor mlmDecoder, Tensor mlmBias, Linear nsp, Linear qa,
-      Linear sequenceClassifier, Linear tokenClassifier, List<String> labels) {
+      Linear sequenceClassifier, Linear sequenceDense, Linear tokenClassifier, List<String> labels) {
     this.mlmTransform = mlmTransform;
     this.mlmNorm = mlmNorm;
     this.mlmActivation = mlmActivation;
@@ -46,6 +49,7 @@ public final class Heads {
     this.nsp = nsp;
     this.qa = qa;
     this.sequenceClassifier = sequenceClassifier;
+    this.sequenceDense = sequenceDense;
     this.tokenClassifier = tokenClassifier;
     this.labels = labels;
   }
@@ -57,17 +61,29 @@ public final class Heads {
     LayerNorm norm = null;
     Tensor decoder = null;
     Tensor bias = null;
+    Activation mlmActivation = config.activation();
     if (p.has("cls.predictions.transform.dense.weight")) {
       transform = p.linear("cls.predictions.transform.dense", h, h);
       norm = p.layerNorm("cls.predictions.transform.LayerNorm");
       decoder = p.has("cls.predictions.decoder.weight") ? p.get("cls.predictions.decoder.weight", config.vocabSize(), h) : wordEmbeddings;
       bias = p.get("cls.predictions.bias", config.vocabSize());
+    } else if (p.has("lm_head.dense.weight")) {
+      // RobertaLMHead applies the erf GELU whatever hidden_act says.
+      mlmActivation = Activation.GELU;
+      transform = p.linear("lm_head.dense", h, h);
+      norm = p.layerNorm("lm_head.layer_norm");
+      decoder = p.has("lm_head.decoder.weight") ? p.get("lm_head.decoder.weight", config.vocabSize(), h) : wordEmbeddings;
+      bias = p.get("lm_head.bias", config.vocabSize());
     }
     Linear nsp = p.has("cls.seq_relationship.weight") ? p.linear("cls.seq_relationship", 2, h) : null;
     Linear qa = p.has("qa_outputs.weight") ? p.linear("qa_outputs", 2, h) : null;
     Linear seq = null;
+    Linear seqDense = null;
     Linear tok = null;
-    if (p.has("classifier.weight")) {
+    if (p.has("classifier.out_proj.weight")) {
+      seqDense = p.linear("classifier.dense", h, h);
+      seq = p.linear("classifier.out_proj", config.labels().size(), h);
+    } else if (p.has("classifier.weight")) {
       Linear c = p.linear("classifier", config.labels().size(), h);
       boolean token = config.architectures().stream().anyMatch(a -> a.endsWith("ForTokenClassification"));
       boolean sequence = config.architectures().stream().anyMatch(a -> a.endsWith("ForSequenceClassification"));
@@ -78,7 +94,7 @@ public final class Heads {
         seq = c;
       }
     }
-    return new Heads(transform, norm, config.activation(), decoder, bias, nsp, qa, seq, tok, config.labels());
+    return new Heads(transform, norm, mlmActivation, decoder, bias, nsp, qa, seq, seqDense, tok, config.labels());
   }
 
   /** Class labels of the classification heads, by index. */
@@ -109,7 +125,8 @@ public final class Heads {
 
   /** Masked-LM logits {@code [batch, seq, vocab]}. */
   public Tensor maskedLm(Backend backend, TensorScope scope, BertOutput out) {
-    require(mlmTransform, "masked LM", "cls.predictions.transform.dense.weight, cls.predictions.transform.LayerNorm.*, cls.predictions.bias");
+    require(mlmTransform, "masked LM",
+        "cls.predictions.transform.dense.weight, cls.predictions.transform.LayerNorm.*, cls.predictions.bias, or lm_head.dense, lm_head.layer_norm, lm_head.bias");
     Tensor t = mlmTransform.forward(backend, scope, out.lastHiddenState(), mlmActivation);
     backend.layerNorm(t, mlmNorm.gamma(), mlmNorm.beta(), mlmNorm.eps());
     return new Linear(mlmDecoder, mlmBias).forward(backend, scope, t, Activation.IDENTITY);
@@ -127,10 +144,16 @@ public final class Heads {
     return qa.forward(backend, scope, out.lastHiddenState(), Activation.IDENTITY);
   }
 
-  /** Sequence-classification logits {@code [batch, labels]}; needs the pooler. */
+  /**
+   * Sequence-classification logits {@code [batch, labels]}: BERT's head needs the pooler, RoBERTa's runs its own
+   * {@code tanh(dense(h[:, 0]))}.
+   */
   public Tensor sequenceClassification(Backend backend, TensorScope scope, BertOutput out) {
-    require(sequenceClassifier, "sequence classification", "classifier.weight/bias with architectures *ForSequenceClassification");
-    return sequenceClassifier.forward(backend, scope, pooled(out), Activation.IDENTITY);
+    require(sequenceClassifier, "sequence classification",
+        "classifier.weight/bias with architectures *ForSequenceClassification, or classifier.dense and classifier.out_proj");
+    Tensor features = sequenceDense == null ? pooled(out)
+        : Tanh.inPlace(sequenceDense.forward(backend, scope, out.lastHiddenState().select(1, 0), Activation.IDENTITY));
+    return sequenceClassifier.forward(backend, scope, features, Activation.IDENTITY);
   }
 
   /** Token-classification logits {@code [batch, seq, labels]}. */

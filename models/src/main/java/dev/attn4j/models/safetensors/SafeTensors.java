@@ -6,6 +6,8 @@ import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.ModelFormatException;
 import dev.attn4j.models.internal.Json;
+import dev.attn4j.models.onnx.internal.SafeTensorsWriter;
+import dev.attn4j.models.onnx.internal.Weight;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -55,6 +58,32 @@ public final class SafeTensors implements AutoCloseable {
     this.data = data;
     this.entries = entries;
     this.metadata = metadata;
+  }
+
+  /**
+   * Writes {@code tensors} as a new float32 safetensors file, in name order, with {@code metadata} as its
+   * {@code __metadata__}: what {@link #open} reads back, and what Hugging Face's loaders read. Views are written as
+   * the elements they address. Thread-safe as long as no tensor is written to meanwhile.
+   *
+   * @throws java.nio.file.FileAlreadyExistsException if {@code file} exists
+   * @throws IOException if it cannot be written
+   */
+  public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+      throw new UnsupportedOperationException("safetensors are little-endian; writing them on a big-endian host is not supported");
+    }
+    Map<String, Weight> weights = new LinkedHashMap<>();
+    tensors.forEach((name, t) -> {
+      MemorySegment bytes = t.segment();
+      if (!t.isContiguous()) {
+        // A byte[] copy: the writer hands segments to a FileChannel as ByteBuffers, which a float[] segment cannot be.
+        float[] values = t.toArray();
+        bytes = MemorySegment.ofArray(new byte[Math.multiplyExact(values.length, Float.BYTES)]);
+        MemorySegment.copy(values, 0, bytes, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, values.length);
+      }
+      weights.put(name, new Weight(Arrays.stream(t.shape().toArray()).asLongStream().toArray(), bytes, false));
+    });
+    SafeTensorsWriter.write(file, weights, metadata);
   }
 
   /**
