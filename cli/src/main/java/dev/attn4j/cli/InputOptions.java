@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attn4j.models.BertModel;
-import dev.attn4j.models.tokenizer.BertTokenizer;
+import dev.attn4j.models.tokenizer.Tokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,7 +44,7 @@ final class InputOptions {
     if (textPair != null && (!hasTexts || texts.size() != 1)) {
       throw new IllegalArgumentException("--text-pair needs exactly one --text");
     }
-    BertTokenizer tok = model.tokenizer();
+    Tokenizer tok = model.tokenizer();
     if (hasTexts) {
       List<Item> items = new ArrayList<>();
       for (int i = 0; i < texts.size(); i++) {

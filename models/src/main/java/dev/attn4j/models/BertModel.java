@@ -15,7 +15,7 @@ import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.heads.Heads;
 import dev.attn4j.models.internal.Tanh;
 import dev.attn4j.models.safetensors.SafeTensors;
-import dev.attn4j.models.tokenizer.BertTokenizer;
+import dev.attn4j.models.tokenizer.Tokenizer;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
 import java.io.IOException;
@@ -28,7 +28,7 @@ import java.util.List;
 
 /**
  * A BERT-shaped encoder loaded from a Hugging Face folder ({@code config.json}, {@code model.safetensors},
- * {@code vocab.txt} or {@code tokenizer.json}): embeddings, the attn4j {@link Encoder}, the pooler and
+ * {@code vocab.txt} or {@code tokenizer.json}, WordPiece or byte-level BPE): embeddings, the attn4j {@link Encoder}, the pooler and
  * whichever task heads the checkpoint carries. BERT and the RoBERTa family (same layers, position ids counted from
  * past the padding index; see {@link BertConfig#positionOffset()}). Parameter names with and without the
  * {@code bert.} or {@code roberta.} prefix are accepted; every tensor the configuration needs is checked for presence
@@ -44,7 +44,7 @@ import java.util.List;
 public final class BertModel implements AutoCloseable {
   private final Path dir;
   private final BertConfig config;
-  private final BertTokenizer tokenizer;
+  private final Tokenizer tokenizer;
   private final SafeTensors file;
   private final TensorScope weights;
   private final Tensor wordEmbeddings;
@@ -55,7 +55,7 @@ public final class BertModel implements AutoCloseable {
   private final Linear pooler;
   private final Heads heads;
 
-  private BertModel(Path dir, BertConfig config, BertTokenizer tokenizer, SafeTensors file, TensorScope weights) throws ModelFormatException {
+  private BertModel(Path dir, BertConfig config, Tokenizer tokenizer, SafeTensors file, TensorScope weights) throws ModelFormatException {
     this.dir = dir;
     this.config = config;
     this.tokenizer = tokenizer;
@@ -111,7 +111,7 @@ public final class BertModel implements AutoCloseable {
       }
     }
     BertConfig config = BertConfig.read(dir.resolve("config.json"));
-    BertTokenizer tokenizer = BertTokenizer.load(dir);
+    Tokenizer tokenizer = Tokenizer.load(dir);
     // Fewer tokens than embedding rows is legal (embeddings padded to a round size, as resize_token_embeddings does);
     // more would give ids with no embedding row.
     if (tokenizer.vocabSize() > config.vocabSize()) {
@@ -157,8 +157,8 @@ public final class BertModel implements AutoCloseable {
     return config;
   }
 
-  /** Its tokenizer. */
-  public BertTokenizer tokenizer() {
+  /** Its tokenizer: WordPiece ({@link dev.attn4j.models.tokenizer.BertTokenizer}) or byte-level BPE. */
+  public Tokenizer tokenizer() {
     return tokenizer;
   }
 

@@ -67,7 +67,7 @@ class BertModelTest {
 
   @Test
   void truncationIsLongestFirstAndOffsetsPointIntoTheText() {
-    BertTokenizer tok = model.tokenizer();
+    BertTokenizer tok = (BertTokenizer) model.tokenizer();
     Encoding e = tok.encode("the cat sat on the mat", "a dog", 6);
     assertEquals(6, e.length());
     assertTrue(e.truncated());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attn4j.api.cache.UserCache;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.onnx.OnnxImport;
+import dev.attn4j.models.tokenizer.BertTokenizer;
 import dev.attn4j.models.safetensors.SafeTensors;
 import java.io.IOException;
 import java.io.InputStream;
@@ -79,7 +80,7 @@ class OnnxImportTest {
     assertEquals(expected.layerNormEps(), derived.layerNormEps(), 1e-20);
     try (BertModel m = BertModel.load(out)) {
       assertEquals(30522, m.tokenizer().vocabSize());
-      assertTrue(m.tokenizer().lowerCase());
+      assertTrue(((BertTokenizer) m.tokenizer()).lowerCase());
     }
   }
 
@@ -93,7 +94,7 @@ class OnnxImportTest {
           List.of(derived.vocabSize(), derived.hiddenSize(), derived.layers(), derived.heads(), derived.intermediateSize()), c[1]);
       assertEquals(expected.layerNormEps(), derived.layerNormEps(), 1e-20, c[1]);
       try (BertModel m = BertModel.load(out)) {
-        assertEquals(c[1].contains("zh") ? false : true, m.tokenizer().lowerCase(), "bge-small-zh is cased");
+        assertEquals(c[1].contains("zh") ? false : true, ((BertTokenizer) m.tokenizer()).lowerCase(), "bge-small-zh is cased");
       }
       assertEquals(out, OnnxImport.cachedFromJar(onnxJar(c[0])), "the second call maps the cached folder");
     }

@@ -27,7 +27,7 @@ import java.util.Map;
  *
  * <p>Stability: stable since 0.1.
  */
-public final class BertTokenizer {
+public final class BertTokenizer implements Tokenizer {
   /** Longest word WordPiece tries to split; longer words become {@code [UNK]} (Hugging Face's default). */
   public static final int MAX_WORD_CHARS = 100;
   private static final List<String> SPECIALS = List.of("[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]");
@@ -159,16 +159,19 @@ public final class BertTokenizer {
   // ---- vocabulary ----------------------------------------------------------------------------
 
   /** Number of tokens in the vocabulary. */
+  @Override
   public int vocabSize() {
     return byId.length;
   }
 
   /** The id of {@code token}, or -1. */
+  @Override
   public int id(String token) {
     return vocab.getOrDefault(token, -1);
   }
 
   /** The token with id {@code id}. */
+  @Override
   public String token(int id) {
     if (id < 0 || id >= byId.length) {
       throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + byId.length + ")");
@@ -177,11 +180,13 @@ public final class BertTokenizer {
   }
 
   /** Id of {@code [PAD]}. */
+  @Override
   public int padId() {
     return pad;
   }
 
   /** Id of {@code [MASK]}, or -1 when the vocabulary has none. */
+  @Override
   public int maskId() {
     return mask;
   }
@@ -194,11 +199,13 @@ public final class BertTokenizer {
   // ---- encoding ------------------------------------------------------------------------------
 
   /**
-   * {@code [CLS] text [SEP] (pair [SEP])}, truncated longest-first to {@code maxLength} tokens.
+   * {@code [CLS] text [SEP] (pair [SEP])}, truncated longest-first to {@code maxLength} tokens; token type 1 for the
+   * pair.
    *
    * @param pair second segment, or null
    * @throws IllegalArgumentException if {@code maxLength} cannot even hold the special tokens
    */
+  @Override
   public Encoding encode(String text, String pair, int maxLength) {
     int specials = pair == null ? 2 : 3;
     if (maxLength < specials) {
@@ -206,16 +213,7 @@ public final class BertTokenizer {
     }
     List<Token> a = new ArrayList<>(tokenize(text));
     List<Token> b = pair == null ? List.of() : new ArrayList<>(tokenize(pair));
-    boolean truncated = false;
-    while (a.size() + b.size() + specials > maxLength) {
-      truncated = true;
-      // Hugging Face's longest_first: drop from the longer segment, from the second one on a tie.
-      if (a.size() > b.size()) {
-        a.removeLast();
-      } else {
-        b.removeLast();
-      }
-    }
+    boolean truncated = Tokenizer.truncateLongestFirst(a, b, maxLength - specials);
     List<Token> tokens = new ArrayList<>(a.size() + b.size() + specials);
     tokens.add(new Token("[CLS]", cls, 0, 0));
     tokens.addAll(a);
@@ -235,19 +233,8 @@ public final class BertTokenizer {
     return new Encoding(tokens, types, seqIds, truncated);
   }
 
-  /** Encodes each {@code (text, pair)} and pads them to the longest. */
-  public BatchEncoding encodeBatch(List<String> texts, List<String> pairs, int maxLength) {
-    if (pairs != null && pairs.size() != texts.size()) {
-      throw new IllegalArgumentException(texts.size() + " texts but " + pairs.size() + " pairs");
-    }
-    List<Encoding> out = new ArrayList<>(texts.size());
-    for (int i = 0; i < texts.size(); i++) {
-      out.add(encode(texts.get(i), pairs == null ? null : pairs.get(i), maxLength));
-    }
-    return BatchEncoding.pad(out, pad);
-  }
-
   /** The WordPiece tokens of {@code text}, without special tokens added around them. */
+  @Override
   public List<Token> tokenize(String text) {
     List<Token> out = new ArrayList<>();
     int from = 0;

@@ -1,0 +1,464 @@
+package dev.attn4j.models.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.attn4j.models.ModelFormatException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Byte-level BPE, the tokenizer of RoBERTa and GPT-2, read from a Hugging Face {@code tokenizer.json}: added
+ * tokens ({@code <s>}, {@code <mask>}, ...) matched first, the text split with GPT-2's pattern, each piece's UTF-8
+ * bytes mapped to printable characters (a space becomes {@code Ġ}), merged by rank, and wrapped in the
+ * post-processor's special tokens ({@code RobertaProcessing}, {@code BertProcessing} or
+ * {@code TemplateProcessing}). Every byte has a token, so no text is unknown. Token spans are UTF-16 indices into the
+ * original text; with {@code trim_offsets} (RoBERTa's default) a token's leading space is left out of its span, and
+ * a token holding part of a character spans the whole character.
+ *
+ * <p>Immutable and thread-safe (the word cache is concurrent).
+ *
+ * <p>Stability: stable since 0.1.
+ */
+public final class ByteLevelBpeTokenizer implements Tokenizer {
+  /** GPT-2's pre-tokenization pattern (the ByteLevel pre-tokenizer's {@code use_regex}). */
+  private static final Pattern SPLIT = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+      Pattern.UNICODE_CHARACTER_CLASS);
+  /** Words whose merges are remembered; beyond this many the cache stops growing (Hugging Face keeps 10,000). */
+  private static final int CACHE_WORDS = 50_000;
+  private static final char[] BYTE_CHARS = byteChars();
+
+  private final Map<String, Integer> vocab;
+  private final String[] byId;
+  private final Map<String, Integer> ranks;
+  private final List<AddedToken> added;
+  private final boolean addPrefixSpace;
+  private final boolean trimOffsets;
+  private final Template single;
+  private final Template pair;
+  private final int pad;
+  private final int mask;
+  private final int unk;
+  private final Map<String, String[]> cache = new ConcurrentHashMap<>();
+
+  /** A token matched in the raw text before anything else; {@code lstrip}/{@code rstrip} swallow whitespace beside it. */
+  record AddedToken(String content, int id, boolean lstrip, boolean rstrip) {}
+
+  /** One item of a post-processor template: a special token, or segment A (0) or B (1); each with its token type. */
+  record Piece(String special, int specialId, int segment, int typeId) {}
+
+  /** The special tokens and segments of an encoding, in order. */
+  record Template(List<Piece> pieces) {
+    int specials() {
+      return (int) pieces.stream().filter(p -> p.special() != null).count();
+    }
+  }
+
+  private ByteLevelBpeTokenizer(String[] byId, Map<String, Integer> vocab, Map<String, Integer> ranks, List<AddedToken> added, boolean addPrefixSpace,
+      boolean trimOffsets, Template single, Template pair, int pad, int mask, int unk) {
+    this.byId = byId;
+    this.vocab = vocab;
+    this.ranks = ranks;
+    this.added = added;
+    this.addPrefixSpace = addPrefixSpace;
+    this.trimOffsets = trimOffsets;
+    this.single = single;
+    this.pair = pair;
+    this.pad = pad;
+    this.mask = mask;
+    this.unk = unk;
+  }
+
+  /**
+   * Reads the BPE model, added tokens, ByteLevel pre-tokenizer and post-processor of a parsed {@code tokenizer.json}.
+   *
+   * @throws ModelFormatException naming the file and the part attn4j cannot read or does not implement
+   */
+  static ByteLevelBpeTokenizer fromTokenizerJson(Path file, JsonNode root) throws ModelFormatException {
+    JsonNode model = root.path("model");
+    if (!model.path("continuing_subword_prefix").asText("").isEmpty() || !model.path("end_of_word_suffix").asText("").isEmpty()
+        || model.path("byte_fallback").asBoolean(false) || !(model.path("dropout").isNull() || model.path("dropout").isMissingNode())) {
+      throw new ModelFormatException(file + ": only plain byte-level BPE is supported (no subword prefix or suffix, byte fallback or dropout)");
+    }
+    JsonNode pre = root.path("pre_tokenizer");
+    if (!"ByteLevel".equals(pre.path("type").asText()) || !pre.path("use_regex").asBoolean(true)) {
+      throw new ModelFormatException(file + ": a BPE tokenizer needs the ByteLevel pre-tokenizer with GPT-2's pattern, got " + pre);
+    }
+    if (!root.path("normalizer").isNull() && !root.path("normalizer").isMissingNode()) {
+      throw new ModelFormatException(file + ": BPE with a normalizer (" + root.path("normalizer").path("type").asText() + ") is not supported");
+    }
+    JsonNode v = model.path("vocab");
+    if (!v.isObject() || v.isEmpty()) {
+      throw new ModelFormatException(file + ": model.vocab must be a non-empty object");
+    }
+    Map<String, Integer> vocab = new HashMap<>();
+    List<String> byId = new ArrayList<>();
+    for (var it = v.fields(); it.hasNext(); ) {
+      var e = it.next();
+      put(file, vocab, byId, e.getKey(), e.getValue());
+    }
+    List<AddedToken> added = new ArrayList<>();
+    for (JsonNode a : root.path("added_tokens")) {
+      String content = a.path("content").asText();
+      if (content.isEmpty()) {
+        throw new ModelFormatException(file + ": an added token has no content");
+      }
+      if (!vocab.containsKey(content) || vocab.get(content) != a.path("id").asInt(-1)) {
+        put(file, vocab, byId, content, a.path("id"));
+      }
+      added.add(new AddedToken(content, vocab.get(content), a.path("lstrip").asBoolean(false), a.path("rstrip").asBoolean(false)));
+    }
+    for (int i = 0; i < byId.size(); i++) {
+      if (byId.get(i) == null) {
+        throw new ModelFormatException(file + ": vocabulary ids must have no gaps; id " + i + " has no token");
+      }
+    }
+    // The longest first where two start at the same place, as Hugging Face's added-vocabulary matcher does.
+    added.sort(Comparator.comparingInt((AddedToken t) -> -t.content().length()));
+    Map<String, Integer> ranks = new HashMap<>();
+    JsonNode merges = model.path("merges");
+    for (int r = 0; r < merges.size(); r++) {
+      JsonNode m = merges.get(r);
+      String left;
+      String right;
+      if (m.isArray() && m.size() == 2) {
+        left = m.get(0).asText();
+        right = m.get(1).asText();
+      } else {
+        String[] parts = m.asText().split(" ");
+        if (parts.length != 2) {
+          throw new ModelFormatException(file + ": merge " + r + " is not two tokens: " + m);
+        }
+        left = parts[0];
+        right = parts[1];
+      }
+      if (!vocab.containsKey(left) || !vocab.containsKey(right) || !vocab.containsKey(left + right)) {
+        throw new ModelFormatException(file + ": merge " + r + " (" + left + " " + right + ") uses or makes a token outside the vocabulary");
+      }
+      ranks.putIfAbsent(left + ' ' + right, r);
+    }
+    JsonNode post = root.path("post_processor");
+    Template[] templates = templates(file, post, vocab);
+    boolean trim = post.path("trim_offsets").asBoolean(pre.path("trim_offsets").asBoolean(true));
+    String unkToken = model.path("unk_token").isTextual() ? model.path("unk_token").asText() : null;
+    int pad = idOf(vocab, "<pad>", "[PAD]", "<|endoftext|>");
+    if (pad < 0) {
+      throw new ModelFormatException(file + ": no padding token (<pad>, [PAD] or <|endoftext|>)");
+    }
+    return new ByteLevelBpeTokenizer(byId.toArray(String[]::new), Collections.unmodifiableMap(vocab), ranks, List.copyOf(added),
+        pre.path("add_prefix_space").asBoolean(false), trim, templates[0], templates[1], pad, idOf(vocab, "<mask>", "[MASK]"),
+        unkToken == null ? -1 : vocab.getOrDefault(unkToken, -1));
+  }
+
+  private static void put(Path file, Map<String, Integer> vocab, List<String> byId, String token, JsonNode idNode) throws ModelFormatException {
+    int id = idNode.asInt(-1);
+    if (!idNode.isIntegralNumber() || id < 0 || id > 10_000_000) {
+      throw new ModelFormatException(file + ": token '" + token + "' has no valid id: " + idNode);
+    }
+    while (byId.size() <= id) {
+      byId.add(null);
+    }
+    if (byId.get(id) != null && !byId.get(id).equals(token) || vocab.containsKey(token) && vocab.get(token) != id) {
+      throw new ModelFormatException(file + ": id " + id + " or token '" + token + "' appears twice");
+    }
+    byId.set(id, token);
+    vocab.put(token, id);
+  }
+
+  private static int idOf(Map<String, Integer> vocab, String... candidates) {
+    for (String c : candidates) {
+      if (vocab.containsKey(c)) {
+        return vocab.get(c);
+      }
+    }
+    return -1;
+  }
+
+  /** The single and pair templates of a post-processor. */
+  private static Template[] templates(Path file, JsonNode post, Map<String, Integer> vocab) throws ModelFormatException {
+    String type = post.path("type").asText();
+    switch (type) {
+      case "RobertaProcessing", "BertProcessing" -> {
+        Piece cls = special(file, post.path("cls"), vocab, 0);
+        Piece sep = special(file, post.path("sep"), vocab, 0);
+        if (type.equals("RobertaProcessing")) {
+          // <s> A </s> </s> B </s>, every token of type 0.
+          return new Template[] {new Template(List.of(cls, segment(0, 0), sep)),
+              new Template(List.of(cls, segment(0, 0), sep, sep, segment(1, 0), sep))};
+        }
+        Piece sepB = new Piece(sep.special(), sep.specialId(), -1, 1);
+        return new Template[] {new Template(List.of(cls, segment(0, 0), sep)), new Template(List.of(cls, segment(0, 0), sep, segment(1, 1), sepB))};
+      }
+      case "TemplateProcessing" -> {
+        return new Template[] {template(file, post.path("single"), post.path("special_tokens")), template(file, post.path("pair"), post.path("special_tokens"))};
+      }
+      default -> throw new ModelFormatException(file + ": post_processor '" + type + "' is not supported (RobertaProcessing, BertProcessing, TemplateProcessing)");
+    }
+  }
+
+  private static Piece segment(int segment, int typeId) {
+    return new Piece(null, -1, segment, typeId);
+  }
+
+  /** A {@code ["</s>", 2]} pair of a Roberta/BertProcessing. */
+  private static Piece special(Path file, JsonNode pair, Map<String, Integer> vocab, int typeId) throws ModelFormatException {
+    if (!pair.isArray() || pair.size() != 2 || !pair.get(1).isIntegralNumber()) {
+      throw new ModelFormatException(file + ": post_processor special token must be [token, id], got " + pair);
+    }
+    String token = pair.get(0).asText();
+    int id = pair.get(1).asInt();
+    if (!Integer.valueOf(id).equals(vocab.get(token))) {
+      throw new ModelFormatException(file + ": post_processor special token '" + token + "' has id " + id + ", the vocabulary says " + vocab.get(token));
+    }
+    return new Piece(token, id, -1, typeId);
+  }
+
+  private static Template template(Path file, JsonNode items, JsonNode specials) throws ModelFormatException {
+    List<Piece> pieces = new ArrayList<>();
+    for (JsonNode item : items) {
+      if (item.has("Sequence")) {
+        String id = item.path("Sequence").path("id").asText();
+        if (!id.equals("A") && !id.equals("B")) {
+          throw new ModelFormatException(file + ": template sequence '" + id + "' is neither A nor B");
+        }
+        pieces.add(segment(id.equals("A") ? 0 : 1, item.path("Sequence").path("type_id").asInt(0)));
+      } else if (item.has("SpecialToken")) {
+        String name = item.path("SpecialToken").path("id").asText();
+        JsonNode s = specials.path(name);
+        if (s.path("ids").size() != 1 || s.path("tokens").size() != 1) {
+          throw new ModelFormatException(file + ": template special token '" + name + "' must map to exactly one token");
+        }
+        pieces.add(new Piece(s.path("tokens").get(0).asText(), s.path("ids").get(0).asInt(), -1, item.path("SpecialToken").path("type_id").asInt(0)));
+      } else {
+        throw new ModelFormatException(file + ": unknown template item " + item);
+      }
+    }
+    return new Template(List.copyOf(pieces));
+  }
+
+  /** GPT-2's table of a printable character per byte: printable Latin-1 bytes stand for themselves, the rest move past 255. */
+  private static char[] byteChars() {
+    char[] out = new char[256];
+    int next = 256;
+    for (int b = 0; b < 256; b++) {
+      boolean printable = b >= '!' && b <= '~' || b >= 0xA1 && b <= 0xAC || b >= 0xAE && b <= 0xFF;
+      out[b] = (char) (printable ? b : next++);
+    }
+    return out;
+  }
+
+  // ---- vocabulary ----------------------------------------------------------------------------
+
+  @Override
+  public int vocabSize() {
+    return byId.length;
+  }
+
+  @Override
+  public int id(String token) {
+    return vocab.getOrDefault(token, -1);
+  }
+
+  @Override
+  public String token(int id) {
+    if (id < 0 || id >= byId.length) {
+      throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + byId.length + ")");
+    }
+    return byId[id];
+  }
+
+  @Override
+  public int padId() {
+    return pad;
+  }
+
+  @Override
+  public int maskId() {
+    return mask;
+  }
+
+  // ---- encoding ------------------------------------------------------------------------------
+
+  /** {@inheritDoc} The template's token types (RoBERTa: 0 throughout, so the model needs one token type). */
+  @Override
+  public Encoding encode(String text, String pairText, int maxLength) {
+    Template t = pairText == null ? single : pair;
+    if (maxLength < t.specials()) {
+      throw new IllegalArgumentException("max length " + maxLength + " cannot hold the " + t.specials() + " special tokens");
+    }
+    List<Token> a = new ArrayList<>(tokenize(text));
+    List<Token> b = pairText == null ? new ArrayList<>() : new ArrayList<>(tokenize(pairText));
+    boolean truncated = Tokenizer.truncateLongestFirst(a, b, maxLength - t.specials());
+    List<Token> tokens = new ArrayList<>();
+    List<Integer> types = new ArrayList<>();
+    List<Integer> sequences = new ArrayList<>();
+    for (Piece p : t.pieces()) {
+      List<Token> part = p.special() != null ? List.of(new Token(p.special(), p.specialId(), 0, 0)) : p.segment() == 0 ? a : b;
+      for (Token tok : part) {
+        tokens.add(tok);
+        types.add(p.typeId());
+        sequences.add(p.special() != null ? -1 : p.segment());
+      }
+    }
+    return new Encoding(tokens, types.stream().mapToInt(Integer::intValue).toArray(), sequences.stream().mapToInt(Integer::intValue).toArray(), truncated);
+  }
+
+  @Override
+  public List<Token> tokenize(String text) {
+    List<Token> out = new ArrayList<>();
+    int from = 0;
+    boolean first = true;
+    while (from <= text.length()) {
+      int at = -1;
+      AddedToken hit = null;
+      for (AddedToken t : added) {
+        int i = text.indexOf(t.content(), from);
+        if (i >= 0 && (at < 0 || i < at)) {
+          at = i;
+          hit = t;
+        }
+      }
+      int end = at < 0 ? text.length() : at;
+      int next = at < 0 ? text.length() : at + hit.content().length();
+      if (hit != null) {
+        if (hit.lstrip()) {
+          while (end > from && Character.isWhitespace(text.charAt(end - 1))) {
+            end--;
+          }
+        }
+        if (hit.rstrip()) {
+          while (next < text.length() && Character.isWhitespace(text.charAt(next))) {
+            next++;
+          }
+        }
+      }
+      if (end > from) {
+        tokenizePlain(text, from, end, first, out);
+        first = false;
+      }
+      if (hit == null) {
+        break;
+      }
+      out.add(new Token(hit.content(), hit.id(), at, at + hit.content().length()));
+      first = false;
+      from = next;
+    }
+    return out;
+  }
+
+  /** Pre-tokenization and BPE of {@code text[from, to)}; {@code first}: whether a prefix space may be added here. */
+  private void tokenizePlain(String text, int from, int to, boolean first, List<Token> out) {
+    String part = text.substring(from, to);
+    boolean prefixed = addPrefixSpace && first && !part.startsWith(" ");
+    String split = prefixed ? " " + part : part;
+    Matcher m = SPLIT.matcher(split);
+    while (m.find()) {
+      int start = m.start();
+      String piece = m.group();
+      // Byte b of the piece came from UTF-16 index charAt[b] of the piece; the prefix space maps onto the text's start.
+      byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
+      int[] charStart = new int[bytes.length + 1];
+      int[] charEnd = new int[bytes.length];
+      StringBuilder mapped = new StringBuilder(bytes.length);
+      int b = 0;
+      for (int i = 0; i < piece.length(); ) {
+        int cp = piece.codePointAt(i);
+        int next = i + Character.charCount(cp);
+        int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+        for (int k = 0; k < n; k++, b++) {
+          charStart[b] = original(start + i, from, prefixed);
+          charEnd[b] = original(start + next, from, prefixed);
+          mapped.append(BYTE_CHARS[bytes[b] & 0xff]);
+        }
+        i = next;
+      }
+      int byteAt = 0;
+      for (String symbol : merge(mapped.toString())) {
+        Integer id = vocab.get(symbol);
+        if (id == null && unk < 0) {
+          throw new IllegalStateException("byte-level symbol '" + symbol + "' is not in the vocabulary and the model has no unk_token");
+        }
+        int len = symbol.length();
+        int s = charStart[byteAt];
+        int e = charEnd[byteAt + len - 1];
+        if (trimOffsets) {
+          // Hugging Face's ByteLevel offset trimming: a token's leading and trailing spaces are not part of its span,
+          // except the one space added in front of the text, which was never in it.
+          int lead = 0;
+          while (lead < len && symbol.charAt(lead) == BYTE_CHARS[' ']) {
+            lead++;
+          }
+          int trail = 0;
+          while (trail < len && symbol.charAt(len - 1 - trail) == BYTE_CHARS[' ']) {
+            trail++;
+          }
+          boolean addedSpace = prefixed && start == 0 && byteAt == 0;
+          if (lead > 0 && !(addedSpace && lead == 1)) {
+            s = Math.min(s + lead, e);
+          }
+          if (trail > 0 && e >= trail) {
+            e = Math.max(e - trail, s);
+          }
+        }
+        out.add(id == null ? new Token(byId[unk], unk, s, e) : new Token(symbol, id, s, e));
+        byteAt += len;
+      }
+    }
+  }
+
+  /** The text index of index {@code i} of the (maybe space-prefixed) part starting at {@code from}. */
+  private static int original(int i, int from, boolean prefixed) {
+    return from + (prefixed ? Math.max(0, i - 1) : i);
+  }
+
+  /** The symbols of one pre-token (in byte characters) after applying the merges by rank. */
+  private String[] merge(String word) {
+    String[] cached = cache.get(word);
+    if (cached != null) {
+      return cached;
+    }
+    List<String> symbols = new ArrayList<>(word.length());
+    for (int i = 0; i < word.length(); i++) {
+      symbols.add(String.valueOf(word.charAt(i)));
+    }
+    while (symbols.size() > 1) {
+      int best = -1;
+      int bestRank = Integer.MAX_VALUE;
+      for (int i = 0; i + 1 < symbols.size(); i++) {
+        Integer r = ranks.get(symbols.get(i) + ' ' + symbols.get(i + 1));
+        if (r != null && r < bestRank) {
+          bestRank = r;
+          best = i;
+        }
+      }
+      if (best < 0) {
+        break;
+      }
+      // Merge every occurrence of the best pair, left to right.
+      String left = symbols.get(best);
+      String right = symbols.get(best + 1);
+      List<String> next = new ArrayList<>(symbols.size());
+      for (int i = 0; i < symbols.size(); i++) {
+        if (i + 1 < symbols.size() && symbols.get(i).equals(left) && symbols.get(i + 1).equals(right)) {
+          next.add(left + right);
+          i++;
+        } else {
+          next.add(symbols.get(i));
+        }
+      }
+      symbols = next;
+    }
+    String[] out = symbols.toArray(String[]::new);
+    if (cache.size() < CACHE_WORDS) {
+      cache.put(word, out);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,142 @@
+package dev.attn4j.models;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.attn4j.models.tokenizer.ByteLevelBpeTokenizer;
+import dev.attn4j.models.tokenizer.Encoding;
+import dev.attn4j.models.tokenizer.Token;
+import dev.attn4j.models.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Byte-level BPE against Hugging Face's tokenizers.js on a RoBERTa-style {@code tokenizer.json} (GPT-2's vocabulary
+ * cut to its first 4,000 merges; {@code src/test/resources/bpe/make_goldens.mjs} wrote both files): ids and tokens of
+ * 23 texts and 3 pairs, then spans, truncation and malformed files, which the goldens do not cover.
+ */
+class BpeTokenizerGoldenTest {
+  @TempDir Path dir;
+
+  private static Path resources() {
+    try {
+      return Path.of(BpeTokenizerGoldenTest.class.getResource("/bpe/tokenizer.json").toURI()).getParent();
+    } catch (URISyntaxException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static Tokenizer tokenizer() throws IOException {
+    return Tokenizer.load(resources());
+  }
+
+  @TestFactory
+  Stream<DynamicTest> idsAndTokensMatchTokenizersJs() throws IOException {
+    Tokenizer tok = tokenizer();
+    assertInstanceOf(ByteLevelBpeTokenizer.class, tok);
+    JsonNode g = Refs.json(resources().resolve("goldens.json"));
+    List<DynamicTest> tests = new ArrayList<>();
+    for (JsonNode c : g.path("single")) {
+      String text = c.path("text").asText();
+      tests.add(dynamicTest("single " + abbreviate(text), () -> check(c, tok.encode(text, null, 512))));
+    }
+    for (JsonNode c : g.path("pairs")) {
+      tests.add(dynamicTest("pair " + abbreviate(c.path("text").asText()), () -> {
+        Encoding e = tok.encode(c.path("text").asText(), c.path("text_pair").asText(), 512);
+        check(c, e);
+        // RoBERTa's models take no token types (one row, type_vocab_size 1): the pair is told apart by </s></s> only.
+        assertTrue(Arrays.stream(e.typeIds()).allMatch(t -> t == 0), Arrays.toString(e.typeIds()));
+        int[] seq = e.sequenceIds();
+        int firstB = Arrays.stream(seq).boxed().toList().indexOf(1);
+        assertTrue(firstB >= 2 && seq[firstB - 1] == -1 && seq[firstB - 2] == -1, "B follows the two specials </s></s>: " + Arrays.toString(seq));
+      }));
+    }
+    return tests.stream();
+  }
+
+  private static void check(JsonNode golden, Encoding e) {
+    List<String> tokens = new ArrayList<>();
+    golden.path("tokens").forEach(t -> tokens.add(t.asText()));
+    assertEquals(tokens, e.tokens().stream().map(Token::text).toList());
+    assertArrayEquals(Refs.ints(Refs.JSON.createArrayNode().add(golden.path("ids")))[0], e.ids());
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() > 30 ? s.substring(0, 30) + "..." : s;
+  }
+
+  /** Spans are UTF-16 indices into the text; a leading space is not part of a token; part of a character spans all of it. */
+  @Test
+  void spansPointIntoTheText() throws IOException {
+    Tokenizer tok = tokenizer();
+    assertSpans(tok, "Hello world!", "H:0:1", "ell:1:4", "o:4:5", "Ġworld:6:11", "!:11:12");
+    assertSpans(tok, "The <mask> sat", "The:0:3", "<mask>:4:10", "Ġsat:11:14");
+    // 🙂 is two UTF-16 units and four bytes; the byte tokens that split it each span the whole character.
+    List<Token> emoji = tok.tokenize("a 🙂");
+    assertEquals("Ġ", emoji.get(1).text());
+    for (Token t : emoji.subList(2, emoji.size())) {
+      assertEquals(List.of(2, 4), List.of(t.start(), t.end()), t.toString());
+    }
+    String text = "Café naïve, 中文 and “quotes”\n\tend";
+    for (Token t : tok.tokenize(text)) {
+      assertTrue(0 <= t.start() && t.start() <= t.end() && t.end() <= text.length(), t.toString());
+    }
+  }
+
+  private static void assertSpans(Tokenizer tok, String text, String... expected) {
+    List<String> actual = tok.tokenize(text).stream().map(t -> t.text() + ":" + t.start() + ":" + t.end()).toList();
+    assertEquals(List.of(expected), actual, text);
+  }
+
+  @Test
+  void truncationKeepsTheSpecialTokensAndDropsFromTheLongerSegment() throws IOException {
+    Tokenizer tok = tokenizer();
+    Encoding e = tok.encode("one two three four five six seven", "a b", 8);
+    assertEquals(8, e.length());
+    assertTrue(e.truncated());
+    List<String> t = e.tokens().stream().map(Token::text).toList();
+    assertEquals(List.of("<s>", "one", "Ġtwo", "</s>", "</s>", "a", "Ġb", "</s>"), t);
+    assertThrows(IllegalArgumentException.class, () -> tok.encode("x", "y", 3));
+    assertEquals(tok.id("<pad>"), tok.padId());
+    assertEquals(tok.id("<mask>"), tok.maskId());
+    var batch = tok.encodeBatch(List.of("Hello world!", "a"), null, 512);
+    assertEquals(tok.padId(), batch.inputIds()[1][batch.sequenceLength() - 1]);
+  }
+
+  /** A file attn4j cannot read is an error naming the file and the part, never a wrong tokenization. */
+  @Test
+  void unsupportedOrMalformedFilesAreClearErrors() throws IOException {
+    String json = Files.readString(resources().resolve("tokenizer.json"));
+    String[][] bad = {
+        {"\"type\":\"BPE\"", "\"type\":\"Unigram\"", "tokenizer model 'Unigram' is not supported"},
+        {"\"continuing_subword_prefix\":\"\"", "\"continuing_subword_prefix\":\"##\"", "only plain byte-level BPE"},
+        {"\"pre_tokenizer\":{\"type\":\"ByteLevel\"", "\"pre_tokenizer\":{\"type\":\"Whitespace\"", "ByteLevel pre-tokenizer"},
+        {"\"normalizer\":null", "\"normalizer\":{\"type\":\"NFKC\"}", "normalizer (NFKC) is not supported"},
+        {"\"cls\":[\"<s>\",0]", "\"cls\":[\"<s>\",7]", "'<s>' has id 7"},
+        {"\"type\":\"RobertaProcessing\"", "\"type\":\"Sequence\"", "post_processor 'Sequence' is not supported"},
+        {"\"merges\":[\"Ġ t\"", "\"merges\":[\"Ġ zz\"", "outside the vocabulary"},
+    };
+    for (String[] b : bad) {
+      assertTrue(json.contains(b[0]), b[0]);
+      Path d = Files.createDirectories(dir.resolve("bad" + Arrays.asList(bad).indexOf(b)));
+      Files.writeString(d.resolve("tokenizer.json"), json.replace(b[0], b[1]));
+      ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(d), b[1]);
+      assertTrue(e.getMessage().contains("tokenizer.json") && e.getMessage().contains(b[2]), e.getMessage());
+    }
+  }
+}
