@@ -1,6 +1,6 @@
 /**
- * BERT-family encoders (BERT, MiniLM and other checkpoints of the same shape) loaded from a Hugging Face
- * folder: safetensors weights, WordPiece tokenizer, encoder and pooler on any attn4j backend, task heads and
+ * BERT-family encoders (BERT, MiniLM, the RoBERTa family and other checkpoints of the same shape) loaded from a
+ * Hugging Face folder: safetensors weights, WordPiece or byte-level BPE tokenizer, encoder and pooler on any attn4j backend, task heads and
  * sentence embeddings. Depends on the API only, never on a specific backend.
  */
 module dev.attn4j.models {

@@ -18,13 +18,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code attn4j fill-mask}: the most likely tokens for each {@code [MASK]} (needs a masked-LM head). */
-@Command(name = "fill-mask", mixinStandardHelpOptions = true, description = "Predict the tokens hidden behind [MASK] (needs a masked-LM head).")
+/** {@code attn4j fill-mask}: the most likely tokens for each mask token, {@code [MASK]} or {@code <mask>} (needs a masked-LM head). */
+@Command(name = "fill-mask", mixinStandardHelpOptions = true, description = "Predict the tokens hidden behind the model's mask token, [MASK] or <mask> (needs a masked-LM head).")
 final class FillMaskCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin DebugOption debug;
 
-  @Option(names = "--text", required = true, description = "Text with one or more [MASK] tokens.")
+  @Option(names = "--text", required = true, description = "Text with one or more mask tokens ([MASK] for BERT, <mask> for RoBERTa).")
   String text;
 
   @Option(names = "--top-k", defaultValue = "5", description = "Candidates per mask (default: ${DEFAULT-VALUE}).")
@@ -43,8 +43,12 @@ final class FillMaskCommand implements Callable<Integer> {
       Encoding e = m.tokenizer().encode(text, null, model.maxLength(m));
       int[] ids = e.ids();
       int maskId = m.tokenizer().maskId();
-      if (maskId < 0 || java.util.Arrays.stream(ids).noneMatch(i -> i == maskId)) {
-        throw new IllegalArgumentException("--text has no [MASK] token");
+      if (maskId < 0) {
+        throw new IllegalArgumentException("the model's vocabulary has no mask token");
+      }
+      String maskToken = m.tokenizer().token(maskId);
+      if (java.util.Arrays.stream(ids).noneMatch(i -> i == maskId)) {
+        throw new IllegalArgumentException("--text has no " + maskToken + " token");
       }
       BertOutput out = m.forward(backend, scope, new ModelInput(new int[][] {ids}, new int[][] {e.typeIds()}, null), false, false);
       Tensor logits = m.heads().maskedLm(backend, scope, out);
@@ -73,7 +77,7 @@ final class FillMaskCommand implements Callable<Integer> {
             g.writeEndArray();
             g.writeEndObject();
           } else {
-            System.out.println("[MASK] at token " + pos + ":");
+            System.out.println(maskToken + " at token " + pos + ":");
             for (Prediction p : top) {
               System.out.printf(Locale.ROOT, "  %-15s %.4f%n", p.label(), p.probability());
             }
