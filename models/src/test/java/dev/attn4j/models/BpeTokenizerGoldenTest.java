@@ -13,7 +13,6 @@ import dev.attn4j.models.tokenizer.Encoding;
 import dev.attn4j.models.tokenizer.Token;
 import dev.attn4j.models.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,23 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
 class BpeTokenizerGoldenTest {
   @TempDir Path dir;
 
-  private static Path resources() {
-    try {
-      return Path.of(BpeTokenizerGoldenTest.class.getResource("/bpe/tokenizer.json").toURI()).getParent();
-    } catch (URISyntaxException e) {
-      throw new AssertionError(e);
-    }
-  }
-
   private static Tokenizer tokenizer() throws IOException {
-    return Tokenizer.load(resources());
+    return Tokenizer.load(Refs.bpe());
   }
 
   @TestFactory
   Stream<DynamicTest> idsAndTokensMatchTokenizersJs() throws IOException {
     Tokenizer tok = tokenizer();
     assertInstanceOf(ByteLevelBpeTokenizer.class, tok);
-    JsonNode g = Refs.json(resources().resolve("goldens.json"));
+    JsonNode g = Refs.json(Refs.bpe().resolve("goldens.json"));
     List<DynamicTest> tests = new ArrayList<>();
     for (JsonNode c : g.path("single")) {
       String text = c.path("text").asText();
@@ -121,7 +112,7 @@ class BpeTokenizerGoldenTest {
   /** A file attn4j cannot read is an error naming the file and the part, never a wrong tokenization. */
   @Test
   void unsupportedOrMalformedFilesAreClearErrors() throws IOException {
-    String json = Files.readString(resources().resolve("tokenizer.json"));
+    String json = Files.readString(Refs.bpe().resolve("tokenizer.json"));
     String[][] bad = {
         {"\"type\":\"BPE\"", "\"type\":\"Unigram\"", "tokenizer model 'Unigram' is not supported"},
         {"\"continuing_subword_prefix\":\"\"", "\"continuing_subword_prefix\":\"##\"", "only plain byte-level BPE"},

@@ -37,6 +37,15 @@ final class Refs {
     return to;
   }
 
+  /** The folder of the test BPE tokenizer and its tokenizers.js goldens ({@code src/test/resources/bpe}). */
+  static Path bpe() {
+    try {
+      return Path.of(Refs.class.getResource("/bpe/tokenizer.json").toURI()).getParent();
+    } catch (java.net.URISyntaxException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   static JsonNode json(Path file) {
     try {
       return JSON.readTree(file.toFile());
