@@ -83,6 +83,8 @@ class BpeTokenizerGoldenTest {
     for (Token t : emoji.subList(2, emoji.size())) {
       assertEquals(List.of(2, 4), List.of(t.start(), t.end()), t.toString());
     }
+    // A lone surrogate is one byte ('?') in UTF-8, as String.getBytes writes it; the spans stay in step after it.
+    assertSpans(tok, "a\uD800 b", "a:0:1", "?:1:2", "Ġb:3:4");
     String text = "Café naïve, 中文 and “quotes”\n\tend";
     for (Token t : tok.tokenize(text)) {
       assertTrue(0 <= t.start() && t.start() <= t.end() && t.end() <= text.length(), t.toString());

@@ -173,10 +173,7 @@ public final class BertTokenizer implements Tokenizer {
   /** The token with id {@code id}. */
   @Override
   public String token(int id) {
-    if (id < 0 || id >= byId.length) {
-      throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + byId.length + ")");
-    }
-    return byId[id];
+    return Vocabularies.token(byId, id);
   }
 
   /** Id of {@code [PAD]}. */

@@ -268,10 +268,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
   @Override
   public String token(int id) {
-    if (id < 0 || id >= byId.length) {
-      throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + byId.length + ")");
-    }
-    return byId[id];
+    return Vocabularies.token(byId, id);
   }
 
   @Override
@@ -371,7 +368,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
       for (int i = 0; i < piece.length(); ) {
         int cp = piece.codePointAt(i);
         int next = i + Character.charCount(cp);
-        int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+        int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; // its UTF-8 length (a lone surrogate encodes as '?': 1)
+        n = Character.isSurrogate(piece.charAt(i)) && Character.charCount(cp) == 1 ? 1 : n;
         for (int k = 0; k < n; k++, b++) {
           charStart[b] = original(start + i, from, prefixed);
           charEnd[b] = original(start + next, from, prefixed);
