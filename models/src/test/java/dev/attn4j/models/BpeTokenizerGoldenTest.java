@@ -111,6 +111,16 @@ class BpeTokenizerGoldenTest {
     assertEquals(tok.padId(), batch.inputIds()[1][batch.sequenceLength() - 1]);
   }
 
+  /** Tokenizer.load on a folder with only a WordPiece tokenizer.json reads it as vocab.txt would be read. */
+  @Test
+  void aWordPieceTokenizerJsonAloneLoadsAsWordPiece() throws IOException {
+    Path jsonOnly = Refs.copy("all-MiniLM-L6-v2", dir.resolve("wordpiece"), "tokenizer.json");
+    Tokenizer fromJson = Tokenizer.load(jsonOnly);
+    assertInstanceOf(dev.attn4j.models.tokenizer.BertTokenizer.class, fromJson);
+    String text = "Zürich's CAT sat [MASK] on 3.14 mats!";
+    assertArrayEquals(Tokenizer.load(Refs.model("all-MiniLM-L6-v2")).encode(text, null, 64).ids(), fromJson.encode(text, null, 64).ids());
+  }
+
   /** A file attn4j cannot read is an error naming the file and the part, never a wrong tokenization. */
   @Test
   void unsupportedOrMalformedFilesAreClearErrors() throws IOException {

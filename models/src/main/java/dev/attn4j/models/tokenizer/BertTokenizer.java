@@ -27,13 +27,11 @@ import java.util.Map;
  *
  * <p>Stability: stable since 0.1.
  */
-public final class BertTokenizer implements Tokenizer {
+public final class BertTokenizer extends VocabularyTokenizer {
   /** Longest word WordPiece tries to split; longer words become {@code [UNK]} (Hugging Face's default). */
   public static final int MAX_WORD_CHARS = 100;
   private static final List<String> SPECIALS = List.of("[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]");
 
-  private final Map<String, Integer> vocab;
-  private final String[] byId;
   private final boolean lowerCase;
   private final boolean stripAccents;
   private final boolean chineseChars;
@@ -52,14 +50,7 @@ public final class BertTokenizer implements Tokenizer {
    * @throws IllegalArgumentException if a token repeats or {@code [UNK]}, {@code [CLS]}, {@code [SEP]} or {@code [PAD]} is missing
    */
   public BertTokenizer(List<String> vocabulary, boolean lowerCase, Boolean stripAccents, boolean chineseChars) {
-    Map<String, Integer> v = new HashMap<>();
-    for (int i = 0; i < vocabulary.size(); i++) {
-      if (v.putIfAbsent(vocabulary.get(i), i) != null) {
-        throw new IllegalArgumentException("vocabulary token '" + vocabulary.get(i) + "' appears twice (ids " + v.get(vocabulary.get(i)) + " and " + i + ")");
-      }
-    }
-    this.vocab = Collections.unmodifiableMap(v);
-    this.byId = vocabulary.toArray(String[]::new);
+    super(index(vocabulary), vocabulary.toArray(String[]::new));
     this.lowerCase = lowerCase;
     this.stripAccents = stripAccents == null ? lowerCase : stripAccents;
     this.chineseChars = chineseChars;
@@ -68,6 +59,17 @@ public final class BertTokenizer implements Tokenizer {
     this.sep = required("[SEP]");
     this.pad = required("[PAD]");
     this.mask = vocab.getOrDefault("[MASK]", -1);
+  }
+
+  /** Token to id of a vocabulary listed by id; a token listed twice is an error. */
+  private static Map<String, Integer> index(List<String> vocabulary) {
+    Map<String, Integer> v = new HashMap<>();
+    for (int i = 0; i < vocabulary.size(); i++) {
+      if (v.putIfAbsent(vocabulary.get(i), i) != null) {
+        throw new IllegalArgumentException("vocabulary token '" + vocabulary.get(i) + "' appears twice (ids " + v.get(vocabulary.get(i)) + " and " + i + ")");
+      }
+    }
+    return Collections.unmodifiableMap(v);
   }
 
   private int required(String token) {
@@ -124,7 +126,11 @@ public final class BertTokenizer implements Tokenizer {
 
   /** Reads a Hugging Face {@code tokenizer.json} holding a WordPiece model. */
   public static BertTokenizer fromTokenizerJson(Path file) throws IOException {
-    JsonNode root = Json.readObject(file);
+    return fromTokenizerJson(file, Json.readObject(file));
+  }
+
+  /** {@link #fromTokenizerJson(Path)} of a file already parsed into {@code root}. */
+  static BertTokenizer fromTokenizerJson(Path file, JsonNode root) throws ModelFormatException {
     JsonNode model = root.path("model");
     if (!"WordPiece".equals(model.path("type").asText())) {
       throw new ModelFormatException(file + ": model type '" + model.path("type").asText() + "' is not WordPiece");
@@ -157,24 +163,6 @@ public final class BertTokenizer implements Tokenizer {
   }
 
   // ---- vocabulary ----------------------------------------------------------------------------
-
-  /** Number of tokens in the vocabulary. */
-  @Override
-  public int vocabSize() {
-    return byId.length;
-  }
-
-  /** The id of {@code token}, or -1. */
-  @Override
-  public int id(String token) {
-    return vocab.getOrDefault(token, -1);
-  }
-
-  /** The token with id {@code id}. */
-  @Override
-  public String token(int id) {
-    return Vocabularies.token(byId, id);
-  }
 
   /** Id of {@code [PAD]}. */
   @Override

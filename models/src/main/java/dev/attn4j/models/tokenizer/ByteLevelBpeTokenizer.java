@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  *
  * <p>Stability: stable since 0.1.
  */
-public final class ByteLevelBpeTokenizer implements Tokenizer {
+public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
   /** GPT-2's pre-tokenization pattern (the ByteLevel pre-tokenizer's {@code use_regex}). */
   private static final Pattern SPLIT = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
       Pattern.UNICODE_CHARACTER_CLASS);
@@ -35,8 +35,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   private static final int CACHE_WORDS = 50_000;
   private static final char[] BYTE_CHARS = byteChars();
 
-  private final Map<String, Integer> vocab;
-  private final String[] byId;
   private final Map<String, Integer> ranks;
   private final List<AddedToken> added;
   private final boolean addPrefixSpace;
@@ -63,8 +61,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
   private ByteLevelBpeTokenizer(String[] byId, Map<String, Integer> vocab, Map<String, Integer> ranks, List<AddedToken> added, boolean addPrefixSpace,
       boolean trimOffsets, Template single, Template pair, int pad, int mask, int unk) {
-    this.byId = byId;
-    this.vocab = vocab;
+    super(vocab, byId);
     this.ranks = ranks;
     this.added = added;
     this.addPrefixSpace = addPrefixSpace;
@@ -255,21 +252,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   }
 
   // ---- vocabulary ----------------------------------------------------------------------------
-
-  @Override
-  public int vocabSize() {
-    return byId.length;
-  }
-
-  @Override
-  public int id(String token) {
-    return vocab.getOrDefault(token, -1);
-  }
-
-  @Override
-  public String token(int id) {
-    return Vocabularies.token(byId, id);
-  }
 
   @Override
   public int padId() {

@@ -75,7 +75,7 @@ public interface Tokenizer {
       JsonNode root = Json.readObject(tokenizerJson);
       String type = root.path("model").path("type").asText();
       return switch (type) {
-        case "WordPiece" -> BertTokenizer.fromTokenizerJson(tokenizerJson);
+        case "WordPiece" -> BertTokenizer.fromTokenizerJson(tokenizerJson, root);
         case "BPE" -> ByteLevelBpeTokenizer.fromTokenizerJson(tokenizerJson, root);
         default -> throw new ModelFormatException(tokenizerJson + ": tokenizer model '" + type + "' is not supported (WordPiece, byte-level BPE)");
       };
