@@ -56,6 +56,11 @@ public final class Main implements Runnable {
 
   /** Runs the tool and exits with its status. */
   public static void main(String[] args) {
+    // The SDK's System.Logger warnings (e.g. weights a model does not use) as one line each, like the tool's own
+    // messages, instead of java.util.logging's two-line default with a timestamp; a user's own format wins.
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
+    }
     System.exit(run(args));
   }
 

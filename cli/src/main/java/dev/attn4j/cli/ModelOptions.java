@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /** Options shared by the commands that run a model: which model, which backend, how many threads, how long. */
 final class ModelOptions {
   @Option(names = "--model", paramLabel = "DIR|FILE.onnx|JAR|G:A:V",
-      description = {"Model: a Hugging Face folder (config.json, model.safetensors, vocab.txt or tokenizer.json), an ONNX export, a jar holding one,",
+      description = {"Model: a Hugging Face folder (config.json, model.safetensors, vocab.txt, tokenizer.json or vocab.json + merges.txt), an ONNX export, a jar holding one,",
           "or the Maven coordinate of such a jar in the local repository (default: all-MiniLM-L6-v2, bundled with the CLI)."})
   String model;
 

@@ -79,7 +79,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
     if (!positions.equals("absolute")) {
       throw new ModelFormatException(file + ": position_embedding_type '" + positions + "' is not supported (only 'absolute')");
     }
-    if (root.path("is_decoder").asBoolean(false) || root.path("add_cross_attention").asBoolean(false)) {
+    if (Json.bool(root, "is_decoder", false, file) || Json.bool(root, "add_cross_attention", false, file)) {
       throw new ModelFormatException(file + ": decoder / cross-attention BERT configurations are not supported");
     }
     String act = root.path("hidden_act").asText("gelu");

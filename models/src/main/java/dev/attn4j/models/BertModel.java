@@ -24,11 +24,13 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A BERT-shaped encoder loaded from a Hugging Face folder ({@code config.json}, {@code model.safetensors},
- * {@code vocab.txt} or {@code tokenizer.json}, WordPiece or byte-level BPE): embeddings, the attn4j {@link Encoder}, the pooler and
+ * {@code vocab.txt}, {@code tokenizer.json} or {@code vocab.json} + {@code merges.txt}: WordPiece or byte-level BPE): embeddings, the attn4j {@link Encoder}, the pooler and
  * whichever task heads the checkpoint carries. BERT and the RoBERTa family (same layers, position ids counted from
  * past the padding index; see {@link BertConfig#positionOffset()}). Parameter names with and without the
  * {@code bert.} or {@code roberta.} prefix are accepted; every tensor the configuration needs is checked for presence
@@ -42,6 +44,10 @@ import java.util.List;
  * <p>Stability: stable since 0.1.
  */
 public final class BertModel implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("dev.attn4j.models");
+  /** Names shown in the unused-weights warning; the rest are counted. */
+  private static final int WARN_NAMES = 8;
+
   private final Path dir;
   private final BertConfig config;
   private final Tokenizer tokenizer;
@@ -54,6 +60,7 @@ public final class BertModel implements AutoCloseable {
   private final Encoder encoder;
   private final Linear pooler;
   private final Heads heads;
+  private final List<String> unusedWeights;
 
   private BertModel(Path dir, BertConfig config, Tokenizer tokenizer, SafeTensors file, TensorScope weights) throws ModelFormatException {
     this.dir = dir;
@@ -80,6 +87,14 @@ public final class BertModel implements AutoCloseable {
     this.encoder = new Encoder(layers, null);
     this.pooler = p.has("pooler.dense.weight") ? p.linear("pooler.dense", h, h) : null;
     this.heads = Heads.load(p, config, wordEmbeddings);
+    this.unusedWeights = p.unused();
+    if (!unusedWeights.isEmpty()) {
+      // As Hugging Face does ("Some weights of the model checkpoint were not used"): a checkpoint with more layers than
+      // config.json, or a head this library does not run, loads, but not silently.
+      LOG.log(System.Logger.Level.WARNING, "{0}: {1} tensor(s) not used by this {2}-layer model: {3}", file.file(), unusedWeights.size(), config.layers(),
+          String.join(", ", unusedWeights.subList(0, Math.min(WARN_NAMES, unusedWeights.size())))
+              + (unusedWeights.size() > WARN_NAMES ? ", ..." : ""));
+    }
   }
 
   /** One {@code [3h, h]} projection from three {@code [h, h]} ones: one GEMM instead of three per layer. */
@@ -103,7 +118,7 @@ public final class BertModel implements AutoCloseable {
    */
   public static BertModel load(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
-      throw new ModelFormatException(dir + ": not a model folder (expected config.json, model.safetensors and vocab.txt or tokenizer.json)");
+      throw new ModelFormatException(dir + ": not a model folder (expected config.json, model.safetensors and vocab.txt, tokenizer.json or vocab.json + merges.txt)");
     }
     for (String f : new String[] {"config.json", "model.safetensors"}) {
       if (!Files.isRegularFile(dir.resolve(f))) {
@@ -162,7 +177,16 @@ public final class BertModel implements AutoCloseable {
     return tokenizer;
   }
 
-  /** Whether the checkpoint has pooler weights. */
+  /**
+   * The checkpoint's tensors this model does not use (sorted by name; also logged as a warning at load), such as the
+   * layers past {@code num_hidden_layers} or a head attn4j does not run. Empty for a checkpoint that matches its
+   * {@code config.json}.
+   */
+  public List<String> unusedWeights() {
+    return unusedWeights;
+  }
+
+  /** Whether the checkpoint carries pooler weights. */
   public boolean hasPooler() {
     return pooler != null;
   }
@@ -277,6 +301,7 @@ public final class BertModel implements AutoCloseable {
     private final TensorScope scope;
     private final BertConfig config;
     private final String prefix;
+    private final Set<String> used = new HashSet<>();
 
     Params(SafeTensors file, TensorScope scope, BertConfig config) {
       this.file = file;
@@ -297,6 +322,7 @@ public final class BertModel implements AutoCloseable {
       if (!file.names().contains(full)) {
         throw new ModelFormatException(file.file() + ": tensor '" + prefix + name + "' is missing (needed by " + describe(config) + ")");
       }
+      used.add(full);
       Tensor t = file.tensor(full, scope);
       if (!t.shape().equals(Shape.of(dims))) {
         throw new ModelFormatException(file.file() + ": tensor '" + full + "' has shape " + t.shape() + ", config.json implies " + Shape.of(dims));
@@ -314,6 +340,16 @@ public final class BertModel implements AutoCloseable {
       int h = config.hiddenSize();
       boolean old = !has(name + ".weight") && has(name + ".gamma");
       return new LayerNorm(get(name + (old ? ".gamma" : ".weight"), h), get(name + (old ? ".beta" : ".bias"), h), config.layerNormEps());
+    }
+
+    /**
+     * The file's tensors that nothing asked for, by name; left out are those Hugging Face ignores too: the
+     * {@code position_ids} buffer and a decoder bias that is the same parameter as the head's {@code bias}.
+     */
+    List<String> unused() {
+      return file.names().stream()
+          .filter(n -> !used.contains(n) && !n.endsWith("embeddings.position_ids") && !(n.endsWith(".decoder.bias") && used.contains(n.replace(".decoder.bias", ".bias"))))
+          .sorted().toList();
     }
 
     private static String describe(BertConfig c) {

@@ -60,6 +60,83 @@ class BpeTokenizerGoldenTest {
     return tests.stream();
   }
 
+  /**
+   * The files a slow RobertaTokenizer saves, written from the test tokenizer.json, encode every golden text as the
+   * tokenizer.json does (and so as tokenizers.js does), with the same spans.
+   */
+  @TestFactory
+  Stream<DynamicTest> slowTokenizerFilesEncodeAsTokenizerJson() throws IOException {
+    Path slow = Files.createDirectories(dir.resolve("slow"));
+    writeSlowFiles(Refs.bpe().resolve("tokenizer.json"), slow);
+    Files.copy(Refs.bpe().resolve("tokenizer_config.json"), slow.resolve("tokenizer_config.json"));
+    Tokenizer tok = Tokenizer.load(slow);
+    Tokenizer fast = tokenizer();
+    assertInstanceOf(ByteLevelBpeTokenizer.class, tok);
+    assertEquals(fast.vocabSize(), tok.vocabSize());
+    assertEquals(fast.maskId(), tok.maskId());
+    assertEquals(fast.padId(), tok.padId());
+    JsonNode g = Refs.json(Refs.bpe().resolve("goldens.json"));
+    List<DynamicTest> tests = new ArrayList<>();
+    for (JsonNode c : g.path("single")) {
+      String text = c.path("text").asText();
+      tests.add(dynamicTest("single " + abbreviate(text), () -> {
+        check(c, tok.encode(text, null, 512));
+        assertEquals(fast.tokenize(text), tok.tokenize(text), "tokens and spans");
+      }));
+    }
+    for (JsonNode c : g.path("pairs")) {
+      tests.add(dynamicTest("pair " + abbreviate(c.path("text").asText()), () -> check(c, tok.encode(c.path("text").asText(), c.path("text_pair").asText(), 512))));
+    }
+    return tests.stream();
+  }
+
+  /** {@code vocab.json}, {@code merges.txt} (with its version header) and a RoBERTa special_tokens_map.json, from a tokenizer.json. */
+  static void writeSlowFiles(Path tokenizerJson, Path to) throws IOException {
+    JsonNode model = Refs.json(tokenizerJson).path("model");
+    Files.writeString(to.resolve("vocab.json"), Refs.JSON.writeValueAsString(model.path("vocab")));
+    StringBuilder merges = new StringBuilder("#version: 0.2\n");
+    model.path("merges").forEach(m -> merges.append(m.isArray() ? m.get(0).asText() + " " + m.get(1).asText() : m.asText()).append('\n'));
+    Files.writeString(to.resolve("merges.txt"), merges);
+    // As transformers writes it: the mask token as an AddedToken with lstrip, the others as plain strings.
+    Files.writeString(to.resolve("special_tokens_map.json"), """
+        {"bos_token": "<s>", "cls_token": "<s>", "eos_token": "</s>", "sep_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
+         "mask_token": {"content": "<mask>", "lstrip": true, "normalized": false, "rstrip": false, "single_word": false}}""");
+  }
+
+  /** What the slow files do not say, or say wrongly, is an error naming the file. */
+  @Test
+  void malformedSlowTokenizerFilesAreClearErrors() throws IOException {
+    Path slow = Files.createDirectories(dir.resolve("bad"));
+    writeSlowFiles(Refs.bpe().resolve("tokenizer.json"), slow);
+    Files.writeString(slow.resolve("tokenizer_config.json"), "{\"tokenizer_class\": \"GPT2Tokenizer\"}");
+    assertError(slow, "tokenizer_config.json", "GPT2Tokenizer");
+    Files.writeString(slow.resolve("tokenizer_config.json"), "{\"add_prefix_space\": \"no\"}");
+    assertError(slow, "tokenizer_config.json", "'add_prefix_space' must be true or false");
+    Files.writeString(slow.resolve("tokenizer_config.json"), "{}");
+    Files.writeString(slow.resolve("special_tokens_map.json"), "{\"mask_token\": \"[MASK]\"}");
+    assertError(slow, "special_tokens_map.json", "mask_token '[MASK]' is neither in vocab.json");
+    Files.writeString(slow.resolve("special_tokens_map.json"), "{}");
+    // Without the map, RoBERTa's defaults: the same tokenizer, <mask> swallowing the space before it.
+    assertEquals(List.of("a", "<mask>"), Tokenizer.load(slow).tokenize("a <mask>").stream().map(Token::text).toList());
+    // A mask given as an AddedToken without lstrip keeps the space as a token of its own.
+    Files.writeString(slow.resolve("special_tokens_map.json"), "{\"mask_token\": {\"content\": \"<mask>\", \"lstrip\": false}}");
+    assertEquals(List.of("a", "Ġ", "<mask>"), Tokenizer.load(slow).tokenize("a <mask>").stream().map(Token::text).toList());
+    Files.writeString(slow.resolve("merges.txt"), "#version: 0.2\nĠ t\nthis is three\n");
+    assertError(slow, "merges.txt", "merge 1 is not two tokens");
+    Files.writeString(slow.resolve("merges.txt"), "#version: 0.2\nĠ zzzq\n");
+    assertError(slow, "merges.txt", "outside the vocabulary");
+    Files.delete(slow.resolve("merges.txt"));
+    assertError(slow, "vocab.json without merges.txt", "");
+    Files.writeString(slow.resolve("merges.txt"), "");
+    Files.writeString(slow.resolve("vocab.json"), "{\"a\": 0, \"a\": 1}");
+    assertError(slow, "vocab.json", "");
+  }
+
+  private static void assertError(Path folder, String file, String message) {
+    var e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(folder));
+    assertTrue(e.getMessage().contains(file) && e.getMessage().contains(message), e.getMessage());
+  }
+
   private static void check(JsonNode golden, Encoding e) {
     List<String> tokens = new ArrayList<>();
     golden.path("tokens").forEach(t -> tokens.add(t.asText()));

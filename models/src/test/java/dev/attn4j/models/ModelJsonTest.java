@@ -81,4 +81,27 @@ class ModelJsonTest {
     Path truncated = write(CONFIG.substring(0, CONFIG.length() / 2));
     assertThrows(ModelFormatException.class, () -> BertConfig.read(truncated));
   }
+
+  /** A flag written as a string or a number ("yes", "true", 1) is an error naming the file and key, never a guess. */
+  @Test
+  void flagsMustBeJsonBooleans() throws IOException {
+    Path config = write(CONFIG.replace("\"hidden_act\": \"gelu\"", "\"hidden_act\": \"gelu\", \"is_decoder\": \"false\""));
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> BertConfig.read(config));
+    assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("'is_decoder' must be true or false"), e.getMessage());
+
+    Files.writeString(dir.resolve("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\nHello\n");
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"do_lower_case\": \"yes\"}");
+    e = assertThrows(ModelFormatException.class, () -> dev.attn4j.models.tokenizer.Tokenizer.load(dir));
+    assertTrue(e.getMessage().contains("tokenizer_config.json") && e.getMessage().contains("'do_lower_case'"), e.getMessage());
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"do_lower_case\": false, \"strip_accents\": null}");
+    assertEquals(6, dev.attn4j.models.tokenizer.Tokenizer.load(dir).tokenize("Hello").getFirst().id(), "cased, as the file says");
+
+    Path pooling = Files.createDirectories(dir.resolve("1_Pooling"));
+    Files.writeString(dir.resolve("modules.json"), """
+        [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]""");
+    Files.writeString(pooling.resolve("config.json"), "{\"word_embedding_dimension\": 8, \"pooling_mode_mean_tokens\": 1}");
+    e = assertThrows(ModelFormatException.class, () -> dev.attn4j.models.heads.SentenceTransformersConfig.read(dir));
+    assertTrue(e.getMessage().contains("'pooling_mode_mean_tokens' must be true or false"), e.getMessage());
+  }
 }

@@ -31,6 +31,11 @@ class RobertaFolderTest {
   @TempDir Path dir;
 
   private Path folder() throws IOException {
+    return folder(1);
+  }
+
+  /** The folder, with {@code fileLayers} encoder layers in its weights file (config.json says 1). */
+  private Path folder(int fileLayers) throws IOException {
     Path bpe = Refs.bpe();
     Files.copy(bpe.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
     Files.copy(bpe.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
@@ -47,14 +52,16 @@ class RobertaFolderTest {
       put(w, scope, random, e + "position_embeddings.weight", POSITIONS, HIDDEN);
       put(w, scope, random, e + "token_type_embeddings.weight", 1, HIDDEN);
       norm(w, scope, e + "LayerNorm");
-      String l = "roberta.encoder.layer.0.";
-      for (String n : List.of("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense")) {
-        linear(w, scope, random, l + n, HIDDEN, HIDDEN);
+      for (int i = 0; i < fileLayers; i++) {
+        String l = "roberta.encoder.layer." + i + ".";
+        for (String n : List.of("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense")) {
+          linear(w, scope, random, l + n, HIDDEN, HIDDEN);
+        }
+        linear(w, scope, random, l + "intermediate.dense", 16, HIDDEN);
+        linear(w, scope, random, l + "output.dense", HIDDEN, 16);
+        norm(w, scope, l + "attention.output.LayerNorm");
+        norm(w, scope, l + "output.LayerNorm");
       }
-      linear(w, scope, random, l + "intermediate.dense", 16, HIDDEN);
-      linear(w, scope, random, l + "output.dense", HIDDEN, 16);
-      norm(w, scope, l + "attention.output.LayerNorm");
-      norm(w, scope, l + "output.LayerNorm");
       linear(w, scope, random, "lm_head.dense", HIDDEN, HIDDEN);
       norm(w, scope, "lm_head.layer_norm");
       put(w, scope, random, "lm_head.bias", vocab);
@@ -91,6 +98,7 @@ class RobertaFolderTest {
   void loadsWithItsTokenizerHeadsAndLimits() throws IOException {
     try (BertModel model = BertModel.load(folder()); var backend = new NoComputeBackend(); TensorScope scope = TensorScope.open()) {
       assertInstanceOf(ByteLevelBpeTokenizer.class, model.tokenizer());
+      assertEquals(List.of(), model.unusedWeights());
       assertEquals(2, model.config().positionOffset());
       assertEquals(POSITIONS - 2, model.config().maxSequenceLength());
       assertTrue(model.heads().available().contains("masked-lm"), model.heads().available().toString());
@@ -103,6 +111,30 @@ class RobertaFolderTest {
       e = assertThrows(IllegalArgumentException.class,
           () -> model.forward(backend, scope, new ModelInput(new int[][] {{0, 5, 2}}, new int[][] {{0, 1, 0}}, null), false, false));
       assertTrue(e.getMessage().contains("token_type_ids[0][1] = 1"), e.getMessage());
+    }
+  }
+
+  /** More layers in the weights than config.json names: Hugging Face loads the first ones and warns; so does attn4j. */
+  @Test
+  void weightsTheConfigDoesNotUseAreReported() throws IOException {
+    try (BertModel model = BertModel.load(folder(2))) {
+      List<String> unused = model.unusedWeights();
+      assertEquals(16, unused.size(), unused.toString());
+      assertTrue(unused.stream().allMatch(n -> n.startsWith("roberta.encoder.layer.1.")), unused.toString());
+      assertEquals(1, model.config().layers());
+    }
+  }
+
+  /** The slow tokenizer's files, without tokenizer.json, load as the same byte-level BPE. */
+  @Test
+  void slowTokenizerFilesLoadWithTheModel() throws IOException {
+    Path folder = folder();
+    BpeTokenizerGoldenTest.writeSlowFiles(folder.resolve("tokenizer.json"), folder);
+    Files.delete(folder.resolve("tokenizer.json"));
+    try (BertModel model = BertModel.load(folder)) {
+      assertInstanceOf(ByteLevelBpeTokenizer.class, model.tokenizer());
+      assertEquals(List.of("<s>", "The", "<mask>", "Ġsat", ".", "</s>"),
+          model.tokenizer().encode("The <mask> sat.", null, 18).tokens().stream().map(dev.attn4j.models.tokenizer.Token::text).toList());
     }
   }
 }

@@ -73,9 +73,10 @@ public record SentenceTransformersConfig(Pooling pooling, boolean normalize) {
     JsonNode c = Json.readObject(file);
     List<Pooling> modes = new ArrayList<>();
     List<String> unsupported = new ArrayList<>();
-    c.fields().forEachRemaining(e -> {
-      if (!e.getKey().startsWith("pooling_mode_") || !e.getValue().asBoolean(false)) {
-        return;
+    for (var it = c.fields(); it.hasNext(); ) {
+      var e = it.next();
+      if (!e.getKey().startsWith("pooling_mode_") || !Json.bool(c, e.getKey(), false, file)) {
+        continue;
       }
       switch (e.getKey()) {
         case "pooling_mode_cls_token" -> modes.add(Pooling.CLS);
@@ -83,7 +84,7 @@ public record SentenceTransformersConfig(Pooling pooling, boolean normalize) {
         case "pooling_mode_max_tokens" -> modes.add(Pooling.MAX);
         default -> unsupported.add(e.getKey());
       }
-    });
+    }
     if (!unsupported.isEmpty() || modes.size() != 1) {
       throw new ModelFormatException(file + ": pooling " + (modes.isEmpty() && unsupported.isEmpty() ? "mode not set" : "by " + unsupported + " " + modes)
           + " is not supported (exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens, pooling_mode_max_tokens)");

@@ -81,6 +81,29 @@ public final class Json {
     };
   }
 
+  /**
+   * The boolean at {@code key} of {@code object}, or {@code absent} when the key is missing or null.
+   *
+   * @throws ModelFormatException naming {@code file} and the key when the value is not a JSON boolean ({@code "yes"},
+   *     {@code 1}, {@code "true"}): guessing what such a value meant would silently change the model's behaviour
+   */
+  public static boolean bool(JsonNode object, String key, boolean absent, Path file) throws ModelFormatException {
+    Boolean b = optionalBool(object, key, file);
+    return b == null ? absent : b;
+  }
+
+  /** {@link #bool}, with null for a missing or null value. */
+  public static Boolean optionalBool(JsonNode object, String key, Path file) throws ModelFormatException {
+    JsonNode v = object == null ? null : object.get(key);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isBoolean()) {
+      throw new ModelFormatException(file + ": '" + key + "' must be true or false, got " + v);
+    }
+    return v.booleanValue();
+  }
+
   /** Reads {@code file}, which must hold a JSON object. */
   public static JsonNode readObject(Path file) throws IOException {
     JsonNode n = parse(Files.readAllBytes(file), file, "content");

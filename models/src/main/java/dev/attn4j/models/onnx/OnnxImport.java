@@ -175,11 +175,12 @@ public final class OnnxImport {
     Files.writeString(out.resolve("vocab.txt"), vocab, StandardCharsets.UTF_8);
     JsonNode n = Json.readObject(tokenizerJson).path("normalizer");
     Map<String, Object> cfg = new LinkedHashMap<>();
-    cfg.put("do_lower_case", n.path("lowercase").asBoolean(true));
-    if (n.hasNonNull("strip_accents")) {
-      cfg.put("strip_accents", n.get("strip_accents").asBoolean());
+    cfg.put("do_lower_case", Json.bool(n, "lowercase", true, tokenizerJson));
+    Boolean strip = Json.optionalBool(n, "strip_accents", tokenizerJson);
+    if (strip != null) {
+      cfg.put("strip_accents", strip);
     }
-    cfg.put("tokenize_chinese_chars", n.path("handle_chinese_chars").asBoolean(true));
+    cfg.put("tokenize_chinese_chars", Json.bool(n, "handle_chinese_chars", true, tokenizerJson));
     cfg.put("tokenizer_class", "BertTokenizer");
     Files.writeString(out.resolve("tokenizer_config.json"), JSON.writeValueAsString(cfg));
   }

@@ -103,14 +103,11 @@ public final class BertTokenizer extends VocabularyTokenizer {
       Path cfg = dir.resolve("tokenizer_config.json");
       if (Files.isRegularFile(cfg)) {
         JsonNode c = Json.readObject(cfg);
-        lower = c.path("do_lower_case").asBoolean(true);
-        strip = c.hasNonNull("strip_accents") ? c.get("strip_accents").asBoolean() : null;
-        chinese = c.path("tokenize_chinese_chars").asBoolean(true);
+        lower = Json.bool(c, "do_lower_case", true, cfg);
+        strip = Json.optionalBool(c, "strip_accents", cfg);
+        chinese = Json.bool(c, "tokenize_chinese_chars", true, cfg);
       } else if (Files.isRegularFile(tokenizerJson)) {
-        JsonNode n = Json.readObject(tokenizerJson).path("normalizer");
-        lower = n.path("lowercase").asBoolean(true);
-        strip = n.hasNonNull("strip_accents") ? n.get("strip_accents").asBoolean() : null;
-        chinese = n.path("handle_chinese_chars").asBoolean(true);
+        return normalized(tokens, Json.readObject(tokenizerJson).path("normalizer"), tokenizerJson, vocabTxt);
       }
       try {
         return new BertTokenizer(tokens, lower, strip, chinese);
@@ -121,7 +118,7 @@ public final class BertTokenizer extends VocabularyTokenizer {
     if (Files.isRegularFile(tokenizerJson)) {
       return fromTokenizerJson(tokenizerJson);
     }
-    throw new ModelFormatException(dir + ": no vocab.txt or tokenizer.json");
+    throw new ModelFormatException(dir + ": no tokenizer (vocab.txt, tokenizer.json, or vocab.json + merges.txt)");
   }
 
   /** Reads a Hugging Face {@code tokenizer.json} holding a WordPiece model. */
@@ -151,14 +148,21 @@ public final class BertTokenizer extends VocabularyTokenizer {
       }
       tokens[id] = e.getKey();
     }
-    JsonNode n = root.path("normalizer");
-    boolean lower = n.path("lowercase").asBoolean(true);
-    Boolean strip = n.hasNonNull("strip_accents") ? n.get("strip_accents").asBoolean() : null;
-    boolean chinese = n.path("handle_chinese_chars").asBoolean(true);
+    return normalized(List.of(tokens), root.path("normalizer"), file, file);
+  }
+
+  /**
+   * A tokenizer over {@code tokens} (read from {@code vocabFile}) normalizing as a {@code tokenizer.json}'s
+   * BertNormalizer {@code n} says.
+   */
+  private static BertTokenizer normalized(List<String> tokens, JsonNode n, Path tokenizerJson, Path vocabFile) throws ModelFormatException {
+    boolean lower = Json.bool(n, "lowercase", true, tokenizerJson);
+    Boolean strip = Json.optionalBool(n, "strip_accents", tokenizerJson);
+    boolean chinese = Json.bool(n, "handle_chinese_chars", true, tokenizerJson);
     try {
-      return new BertTokenizer(List.of(tokens), lower, strip, chinese);
+      return new BertTokenizer(tokens, lower, strip, chinese);
     } catch (IllegalArgumentException e) {
-      throw new ModelFormatException(file + ": " + e.getMessage(), e);
+      throw new ModelFormatException(vocabFile + ": " + e.getMessage(), e);
     }
   }
 

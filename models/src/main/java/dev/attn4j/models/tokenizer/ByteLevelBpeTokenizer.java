@@ -2,6 +2,8 @@ package dev.attn4j.models.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.attn4j.models.ModelFormatException;
+import dev.attn4j.models.internal.Json;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Byte-level BPE, the tokenizer of RoBERTa and GPT-2, read from a Hugging Face {@code tokenizer.json}: added
+ * Byte-level BPE, the tokenizer of RoBERTa and GPT-2, read from a Hugging Face {@code tokenizer.json} (or the
+ * {@code vocab.json} and {@code merges.txt} of a slow RoBERTa tokenizer): added
  * tokens ({@code <s>}, {@code <mask>}, ...) matched first, the text split with GPT-2's pattern, each piece's UTF-8
  * bytes mapped to printable characters (a space becomes {@code Ġ}), merged by rank, and wrapped in the
  * post-processor's special tokens ({@code RobertaProcessing}, {@code BertProcessing} or
@@ -79,13 +82,29 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
    * @throws ModelFormatException naming the file and the part attn4j cannot read or does not implement
    */
   static ByteLevelBpeTokenizer fromTokenizerJson(Path file, JsonNode root) throws ModelFormatException {
+    return read(file, file, root);
+  }
+
+  /**
+   * Reads the files a slow {@code RobertaTokenizer} saves: {@code vocab.json}, {@code merges.txt}, and, when present,
+   * {@code tokenizer_config.json}, {@code special_tokens_map.json} and {@code added_tokens.json}; see
+   * {@link SlowBpeFiles}.
+   *
+   * @throws ModelFormatException naming the file and the part attn4j cannot read or does not implement
+   */
+  static ByteLevelBpeTokenizer fromVocabAndMerges(Path dir) throws IOException {
+    return read(dir.resolve(SlowBpeFiles.VOCAB), dir.resolve(SlowBpeFiles.MERGES), SlowBpeFiles.asTokenizerJson(dir));
+  }
+
+  /** The tokenizer a {@code tokenizer.json} tree describes; its vocabulary came from {@code file}, its merges from {@code mergesFile}. */
+  private static ByteLevelBpeTokenizer read(Path file, Path mergesFile, JsonNode root) throws ModelFormatException {
     JsonNode model = root.path("model");
     if (!model.path("continuing_subword_prefix").asText("").isEmpty() || !model.path("end_of_word_suffix").asText("").isEmpty()
-        || model.path("byte_fallback").asBoolean(false) || !(model.path("dropout").isNull() || model.path("dropout").isMissingNode())) {
+        || Json.bool(model, "byte_fallback", false, file) || !(model.path("dropout").isNull() || model.path("dropout").isMissingNode())) {
       throw new ModelFormatException(file + ": only plain byte-level BPE is supported (no subword prefix or suffix, byte fallback or dropout)");
     }
     JsonNode pre = root.path("pre_tokenizer");
-    if (!"ByteLevel".equals(pre.path("type").asText()) || !pre.path("use_regex").asBoolean(true)) {
+    if (!"ByteLevel".equals(pre.path("type").asText()) || !Json.bool(pre, "use_regex", true, file)) {
       throw new ModelFormatException(file + ": a BPE tokenizer needs the ByteLevel pre-tokenizer with GPT-2's pattern, got " + pre);
     }
     if (!root.path("normalizer").isNull() && !root.path("normalizer").isMissingNode()) {
@@ -110,7 +129,7 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
       if (!vocab.containsKey(content) || vocab.get(content) != a.path("id").asInt(-1)) {
         put(file, vocab, byId, content, a.path("id"));
       }
-      added.add(new AddedToken(content, vocab.get(content), a.path("lstrip").asBoolean(false), a.path("rstrip").asBoolean(false)));
+      added.add(new AddedToken(content, vocab.get(content), Json.bool(a, "lstrip", false, file), Json.bool(a, "rstrip", false, file)));
     }
     for (int i = 0; i < byId.size(); i++) {
       if (byId.get(i) == null) {
@@ -131,26 +150,26 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
       } else {
         String[] parts = m.asText().split(" ");
         if (parts.length != 2) {
-          throw new ModelFormatException(file + ": merge " + r + " is not two tokens: " + m);
+          throw new ModelFormatException(mergesFile + ": merge " + r + " is not two tokens: " + m);
         }
         left = parts[0];
         right = parts[1];
       }
       if (!vocab.containsKey(left) || !vocab.containsKey(right) || !vocab.containsKey(left + right)) {
-        throw new ModelFormatException(file + ": merge " + r + " (" + left + " " + right + ") uses or makes a token outside the vocabulary");
+        throw new ModelFormatException(mergesFile + ": merge " + r + " (" + left + " " + right + ") uses or makes a token outside the vocabulary");
       }
       ranks.putIfAbsent(left + ' ' + right, r);
     }
     JsonNode post = root.path("post_processor");
     Template[] templates = templates(file, post, vocab);
-    boolean trim = post.path("trim_offsets").asBoolean(pre.path("trim_offsets").asBoolean(true));
+    boolean trim = Json.bool(post, "trim_offsets", Json.bool(pre, "trim_offsets", true, file), file);
     String unkToken = model.path("unk_token").isTextual() ? model.path("unk_token").asText() : null;
     int pad = idOf(vocab, "<pad>", "[PAD]", "<|endoftext|>");
     if (pad < 0) {
       throw new ModelFormatException(file + ": no padding token (<pad>, [PAD] or <|endoftext|>)");
     }
     return new ByteLevelBpeTokenizer(byId.toArray(String[]::new), Collections.unmodifiableMap(vocab), ranks, List.copyOf(added),
-        pre.path("add_prefix_space").asBoolean(false), trim, templates[0], templates[1], pad, idOf(vocab, "<mask>", "[MASK]"),
+        Json.bool(pre, "add_prefix_space", false, file), trim, templates[0], templates[1], pad, idOf(vocab, "<mask>", "[MASK]"),
         unkToken == null ? -1 : vocab.getOrDefault(unkToken, -1));
   }
 

@@ -65,7 +65,7 @@ public interface Tokenizer {
   /**
    * The tokenizer of a Hugging Face model folder: WordPiece from {@code vocab.txt} (with
    * {@code tokenizer_config.json}) when present, else whatever {@code tokenizer.json} holds, WordPiece or
-   * byte-level BPE.
+   * byte-level BPE, else a slow RoBERTa tokenizer's {@code vocab.json} and {@code merges.txt}.
    *
    * @throws ModelFormatException if there is no tokenizer, it is malformed, or of a kind attn4j does not implement
    */
@@ -79,6 +79,9 @@ public interface Tokenizer {
         case "BPE" -> ByteLevelBpeTokenizer.fromTokenizerJson(tokenizerJson, root);
         default -> throw new ModelFormatException(tokenizerJson + ": tokenizer model '" + type + "' is not supported (WordPiece, byte-level BPE)");
       };
+    }
+    if (!Files.isRegularFile(dir.resolve("vocab.txt")) && Files.isRegularFile(dir.resolve(SlowBpeFiles.VOCAB))) {
+      return ByteLevelBpeTokenizer.fromVocabAndMerges(dir);
     }
     return BertTokenizer.load(dir);
   }
