@@ -10,7 +10,7 @@ import dev.attn4j.models.internal.Json;
 import dev.attn4j.models.onnx.internal.BertOnnxMapper;
 import dev.attn4j.models.onnx.internal.ConversionKey;
 import dev.attn4j.models.onnx.internal.OnnxGraph;
-import dev.attn4j.models.onnx.internal.SafeTensorsWriter;
+import dev.attn4j.models.internal.SafeTensorsWriter;
 import dev.attn4j.models.tokenizer.BertTokenizer;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,7 @@
 package dev.attn4j.models.onnx.internal;
 
 import dev.attn4j.models.ModelFormatException;
+import dev.attn4j.models.internal.Weight;
 import dev.attn4j.models.onnx.internal.OnnxGraph.Node;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.attn4j.models.onnx.internal;
+package dev.attn4j.models.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

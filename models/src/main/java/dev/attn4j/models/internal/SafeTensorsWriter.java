@@ -1,4 +1,4 @@
-package dev.attn4j.models.onnx.internal;
+package dev.attn4j.models.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
