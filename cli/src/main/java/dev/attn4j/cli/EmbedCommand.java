@@ -6,7 +6,6 @@ import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.BertModel;
 import dev.attn4j.models.BertOutput;
 import dev.attn4j.models.heads.Pooling;
-import dev.attn4j.models.heads.SentenceEmbeddings;
 import dev.attn4j.models.heads.SentenceTransformersConfig;
 import dev.attn4j.spi.Backend;
 import java.io.BufferedWriter;
@@ -97,19 +96,18 @@ final class EmbedCommand implements Callable<Integer> {
   }
 
   /**
-   * The options where given; otherwise what the model's sentence-transformers files say (read only then, so that
-   * explicit options work even next to a malformed one); otherwise mean pooling, unnormalized.
+   * What the model's sentence-transformers files say (pooling, Dense layers, normalization), with the pooling and
+   * normalization options where given; mean pooling, unnormalized, for a folder without them. The files are read even
+   * when both options are given: their Dense layers are part of the model's embedding.
    */
   private SentenceTransformersConfig settings(BertModel m, Pooling given) throws IOException {
-    if (given != null && normalize != null) {
-      return new SentenceTransformersConfig(given, normalize);
-    }
-    var st = SentenceTransformersConfig.read(m.directory());
-    var fromFolder = st.orElse(SentenceTransformersConfig.PLAIN);
-    var resolved = new SentenceTransformersConfig(given != null ? given : fromFolder.pooling(), normalize != null ? normalize : fromFolder.normalize());
+    var st = SentenceTransformersConfig.read(m.directory(), m.config().hiddenSize());
+    var resolved = st.orElse(SentenceTransformersConfig.PLAIN);
+    resolved = resolved.withPooling(given != null ? given : resolved.pooling()).withNormalize(normalize != null ? normalize : resolved.normalize());
     if (st.isPresent()) {
-      System.err.printf("embed: %s pooling%s, from the model's sentence-transformers modules (--pooling and --[no-]normalize override)%n",
-          resolved.pooling().name().toLowerCase(Locale.ROOT), resolved.normalize() ? ", L2-normalized" : "");
+      System.err.printf("embed: %s pooling%s%s, from the model's sentence-transformers modules (--pooling and --[no-]normalize override)%n",
+          resolved.pooling().name().toLowerCase(Locale.ROOT), resolved.dense().isEmpty() ? "" : ", then " + resolved.dense(),
+          resolved.normalize() ? ", L2-normalized" : "");
     }
     return resolved;
   }
@@ -118,7 +116,7 @@ final class EmbedCommand implements Callable<Integer> {
     var input = Batches.pad(batch, Batches.longest(batch), m.tokenizer().padId());
     try (TensorScope scope = TensorScope.open()) {
       BertOutput out = m.forward(backend, scope, input, false, false);
-      return List.of(SentenceEmbeddings.pool(out.lastHiddenState(), input.attentionMask(), p.pooling(), p.normalize()));
+      return List.of(p.embed(out.lastHiddenState(), input.attentionMask()));
     }
   }
 

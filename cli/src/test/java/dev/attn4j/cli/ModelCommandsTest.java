@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.safetensors.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,6 +153,32 @@ class ModelCommandsTest {
       norm += v.asDouble() * v.asDouble();
     }
     assertTrue(Math.abs(Math.sqrt(norm) - 1) > 0.1, "--no-normalize: norm " + Math.sqrt(norm));
+
+    // A Dense module between pooling and Normalize (as LaBSE has): here a permutation, reversing the 96 features, so
+    // the golden CLS embedding reversed is the answer. Given options do not drop it.
+    Files.writeString(model.resolve("modules.json"), "[{\"path\": \"\", \"type\": \"sentence_transformers.models.Transformer\"},"
+        + " {\"path\": \"1_Pooling\", \"type\": \"sentence_transformers.models.Pooling\"},"
+        + " {\"path\": \"2_Dense\", \"type\": \"sentence_transformers.models.Dense\"},"
+        + " {\"path\": \"3_Normalize\", \"type\": \"sentence_transformers.models.Normalize\"}]");
+    Files.createDirectories(model.resolve("2_Dense"));
+    Files.writeString(model.resolve("2_Dense/config.json"),
+        "{\"in_features\": 96, \"out_features\": 96, \"bias\": false, \"activation_function\": \"torch.nn.modules.linear.Identity\"}");
+    try (TensorScope scope = TensorScope.open()) {
+      float[] reverse = new float[96 * 96];
+      for (int o = 0; o < 96; o++) {
+        reverse[o * 96 + (95 - o)] = 1;
+      }
+      SafeTensors.write(model.resolve("2_Dense/model.safetensors"), Map.of("linear.weight", scope.of(reverse, 96, 96)), Map.of());
+    }
+    JsonNode cls = golden.path("sentence_embedding_cls_l2").get(0);
+    var reversed = JSON.createArrayNode();
+    for (int i = cls.size() - 1; i >= 0; i--) {
+      reversed.add(cls.get(i));
+    }
+    assertEquals(0, Main.run("embed", "--model", model.toString(), "--text", text, "--backend", "java", "--output", out.toString(), "--pooling", "cls", "--normalize"));
+    assertClose(reversed, JSON.readTree(out.toFile()).path("embeddings").get(0), "CLS through the Dense permutation, normalized");
+    Files.writeString(model.resolve("2_Dense/config.json"), "{\"in_features\": 384, \"out_features\": 96, \"bias\": false}");
+    assertEquals(1, Main.run("embed", "--model", model.toString(), "--text", text, "--backend", "java", "--output", out.toString()));
   }
 
   private static void assertClose(JsonNode expected, JsonNode got, String what) {

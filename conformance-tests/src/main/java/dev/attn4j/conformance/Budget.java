@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Element-wise comparison against a float64 oracle with a per-element error budget. A failure names the case,
- * the worst element, the expected and actual values, the error and the budget there.
+ * the worst element, the expected and actual values, the error and the budget there. Static functions without
+ * state: thread-safe.
  */
 public final class Budget {
   private Budget() {}

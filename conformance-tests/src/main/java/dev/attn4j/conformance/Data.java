@@ -2,7 +2,10 @@ package dev.attn4j.conformance;
 
 import java.util.SplittableRandom;
 
-/** Seeded random test data; the seed goes into every failure message through the case name. */
+/**
+ * Seeded random test data; the seed goes into every failure message through the case name. Static functions, each
+ * call with its own generator: thread-safe.
+ */
 public final class Data {
   private Data() {}
 

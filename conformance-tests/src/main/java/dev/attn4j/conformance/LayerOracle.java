@@ -2,7 +2,7 @@ package dev.attn4j.conformance;
 
 /**
  * Float64 reference of multi-head attention and encoder layers, for one sequence {@code x [s, h]}.
- * Weights are Hugging Face style {@code [out, in]} row-major arrays.
+ * Weights are Hugging Face style {@code [out, in]} row-major arrays. Static functions without state: thread-safe.
  */
 public final class LayerOracle {
   private LayerOracle() {}

@@ -2,7 +2,7 @@ package dev.attn4j.conformance;
 
 /**
  * Float64 reference implementations, written for clarity and independent of every kernel under test.
- * Matrices are row-major {@code double[]} with explicit dimensions.
+ * Matrices are row-major {@code double[]} with explicit dimensions. Static functions without state: thread-safe.
  */
 public final class Oracle {
   /** Unit roundoff of float32: 2^-24. */

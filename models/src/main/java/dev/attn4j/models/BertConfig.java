@@ -89,7 +89,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
       case "relu" -> Activation.RELU;
       default -> throw new ModelFormatException(file + ": hidden_act '" + act + "' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu)");
     };
-    int numLabels = root.has("num_labels") ? positiveInt(file, root, "num_labels") : 2;
+    int numLabels = root.has("num_labels") ? Json.positiveInt(root, "num_labels", file) : 2;
     Map<Integer, String> byId = new TreeMap<>();
     JsonNode id2label = root.get("id2label");
     if (id2label != null && id2label.isObject()) {
@@ -117,24 +117,13 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
     }
     double eps = epsNode.asDouble(1e-12);
     try {
-      return new BertConfig(positiveInt(file, root, "vocab_size"), positiveInt(file, root, "hidden_size"), positiveInt(file, root, "num_hidden_layers"),
-          positiveInt(file, root, "num_attention_heads"), positiveInt(file, root, "intermediate_size"), activation,
-          positiveInt(file, root, "max_position_embeddings"), root.has("type_vocab_size") ? positiveInt(file, root, "type_vocab_size") : 2,
+      return new BertConfig(Json.positiveInt(root, "vocab_size", file), Json.positiveInt(root, "hidden_size", file), Json.positiveInt(root, "num_hidden_layers", file),
+          Json.positiveInt(root, "num_attention_heads", file), Json.positiveInt(root, "intermediate_size", file), activation,
+          Json.positiveInt(root, "max_position_embeddings", file), root.has("type_vocab_size") ? Json.positiveInt(root, "type_vocab_size", file) : 2,
           (float) eps, Collections.unmodifiableList(labels), architectures, positionOffset);
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file + ": " + e.getMessage(), e);
     }
-  }
-
-  private static int positiveInt(Path file, JsonNode root, String key) throws ModelFormatException {
-    JsonNode v = root.get(key);
-    if (v == null) {
-      throw new ModelFormatException(file + ": missing '" + key + "'");
-    }
-    if (!v.isIntegralNumber() || v.asLong() <= 0 || v.asLong() > 1 << 24) {
-      throw new ModelFormatException(file + ": '" + key + "' must be a positive integer, got " + v);
-    }
-    return v.asInt();
   }
 
   /** The longest sequence the model takes, special tokens included: {@code max_position_embeddings - positionOffset}. */

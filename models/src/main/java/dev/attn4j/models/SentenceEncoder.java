@@ -1,8 +1,8 @@
 package dev.attn4j.models;
 
 import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.heads.DenseLayer;
 import dev.attn4j.models.heads.Pooling;
-import dev.attn4j.models.heads.SentenceEmbeddings;
 import dev.attn4j.models.heads.SentenceTransformersConfig;
 import dev.attn4j.models.tokenizer.BatchEncoding;
 import dev.attn4j.models.tokenizer.Encoding;
@@ -18,7 +18,8 @@ import java.util.Objects;
 /**
  * Texts to sentence embeddings with one model on one backend, in a call: each text tokenized and truncated to
  * {@link #maxLength()} tokens (as sentence-transformers does), the texts run in batches of similar length (less
- * padding), pooled and optionally L2-normalized as the model's sentence-transformers files say unless set here. The
+ * padding), pooled, passed through any Dense modules and optionally L2-normalized as the model's sentence-transformers
+ * files say (pooling and normalization can be set here). The
  * embeddings come back in input order, each equal to that text's embedding run alone within float32 tolerance.
  *
  * <pre>{@code
@@ -40,53 +41,55 @@ public final class SentenceEncoder {
 
   private final BertModel model;
   private final Backend backend;
-  private final Pooling pooling;
-  private final boolean normalize;
+  private final SentenceTransformersConfig head;
   private final int batchSize;
   private final int maxLength;
 
-  private SentenceEncoder(BertModel model, Backend backend, Pooling pooling, boolean normalize, int batchSize, int maxLength) {
+  private SentenceEncoder(BertModel model, Backend backend, SentenceTransformersConfig head, int batchSize, int maxLength) {
     this.model = model;
     this.backend = backend;
-    this.pooling = pooling;
-    this.normalize = normalize;
+    this.head = head;
     this.batchSize = batchSize;
     this.maxLength = maxLength;
   }
 
   /**
-   * An encoder that pools as the model folder's sentence-transformers modules say ({@code modules.json} and its
-   * pooling module's {@code config.json}), or takes the mean, unnormalized, when the folder has none; batches of
-   * {@value #DEFAULT_BATCH_SIZE}; the model's {@code max_position_embeddings} as the maximum length.
+   * An encoder that computes the embedding the model folder's sentence-transformers modules describe
+   * ({@code modules.json}: pooling, Dense layers, normalization; see {@link SentenceTransformersConfig}), or takes the
+   * mean, unnormalized, when the folder has none; batches of {@value #DEFAULT_BATCH_SIZE}; the model's longest
+   * sequence as the maximum length.
    *
    * @throws IOException if the sentence-transformers files cannot be read
-   * @throws ModelFormatException if they are malformed (name the pooling with {@link #withPooling} to do without them)
+   * @throws ModelFormatException if they are malformed, of a kind attn4j does not compute, or their first Dense layer
+   *     does not take the model's hidden size (name the pooling with {@link #of(BertModel, Backend, Pooling, boolean)}
+   *     to do without them)
    */
   public static SentenceEncoder of(BertModel model, Backend backend) throws IOException {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(backend, "backend");
-    var st = SentenceTransformersConfig.read(model.directory()).orElse(SentenceTransformersConfig.PLAIN);
-    return of(model, backend, st.pooling(), st.normalize());
+    var st = SentenceTransformersConfig.read(model.directory(), model.config().hiddenSize()).orElse(SentenceTransformersConfig.PLAIN);
+    return new SentenceEncoder(model, backend, st, DEFAULT_BATCH_SIZE, model.config().maxSequenceLength());
   }
 
   /**
-   * An encoder with this pooling and normalization, whatever the model folder says (its files are not read).
+   * An encoder with this pooling and normalization and no Dense layer, whatever the model folder says (its files are
+   * not read).
    */
   public static SentenceEncoder of(BertModel model, Backend backend, Pooling pooling, boolean normalize) {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(backend, "backend");
-    return new SentenceEncoder(model, backend, Objects.requireNonNull(pooling, "pooling"), normalize, DEFAULT_BATCH_SIZE,
+    return new SentenceEncoder(model, backend, new SentenceTransformersConfig(pooling, normalize), DEFAULT_BATCH_SIZE,
         model.config().maxSequenceLength());
   }
 
-  /** The same encoder pooling this way. */
+  /** The same encoder pooling this way (its Dense layers, if any, stay). */
   public SentenceEncoder withPooling(Pooling pooling) {
-    return new SentenceEncoder(model, backend, Objects.requireNonNull(pooling, "pooling"), normalize, batchSize, maxLength);
+    return new SentenceEncoder(model, backend, head.withPooling(Objects.requireNonNull(pooling, "pooling")), batchSize, maxLength);
   }
 
   /** The same encoder, L2-normalizing each embedding or not. */
   public SentenceEncoder withNormalize(boolean normalize) {
-    return new SentenceEncoder(model, backend, pooling, normalize, batchSize, maxLength);
+    return new SentenceEncoder(model, backend, head.withNormalize(normalize), batchSize, maxLength);
   }
 
   /**
@@ -98,7 +101,7 @@ public final class SentenceEncoder {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     }
-    return new SentenceEncoder(model, backend, pooling, normalize, batchSize, maxLength);
+    return new SentenceEncoder(model, backend, head, batchSize, maxLength);
   }
 
   /**
@@ -111,17 +114,22 @@ public final class SentenceEncoder {
     if (maxLength < 2 || maxLength > limit) {
       throw new IllegalArgumentException("max length must be between 2 and the model's longest sequence " + limit + ", got " + maxLength);
     }
-    return new SentenceEncoder(model, backend, pooling, normalize, batchSize, maxLength);
+    return new SentenceEncoder(model, backend, head, batchSize, maxLength);
   }
 
   /** How token vectors become one. */
   public Pooling pooling() {
-    return pooling;
+    return head.pooling();
   }
 
   /** Whether embeddings are L2-normalized. */
   public boolean normalize() {
-    return normalize;
+    return head.normalize();
+  }
+
+  /** The Dense layers applied after pooling, in order (usually none). */
+  public List<DenseLayer> dense() {
+    return head.dense();
   }
 
   /** Texts per forward pass, at most. */
@@ -134,9 +142,9 @@ public final class SentenceEncoder {
     return maxLength;
   }
 
-  /** Length of each embedding: the model's hidden size. */
+  /** Length of each embedding: the last Dense layer's output, or the model's hidden size. */
   public int dimension() {
-    return model.config().hiddenSize();
+    return head.dimension(model.config().hiddenSize());
   }
 
   /** The embedding of one text. */
@@ -181,13 +189,13 @@ public final class SentenceEncoder {
   private float[][] run(BatchEncoding batch) {
     try (TensorScope scope = TensorScope.open()) {
       BertOutput output = model.forward(backend, scope, ModelInput.of(batch), false, false);
-      return SentenceEmbeddings.pool(output.lastHiddenState(), batch.attentionMask(), pooling, normalize);
+      return head.embed(output.lastHiddenState(), batch.attentionMask());
     }
   }
 
   @Override
   public String toString() {
-    return "SentenceEncoder[" + model.directory() + " on " + backend.name() + ", " + pooling.name().toLowerCase(Locale.ROOT) + " pooling"
-        + (normalize ? ", L2-normalized" : "") + ", batches of " + batchSize + ", max length " + maxLength + "]";
+    return "SentenceEncoder[" + model.directory() + " on " + backend.name() + ", " + pooling().name().toLowerCase(Locale.ROOT) + " pooling"
+        + (dense().isEmpty() ? "" : ", " + dense()) + (normalize() ? ", L2-normalized" : "") + ", batches of " + batchSize + ", max length " + maxLength + "]";
   }
 }

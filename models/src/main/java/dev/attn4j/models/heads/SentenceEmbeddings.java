@@ -65,15 +65,31 @@ public final class SentenceEmbeddings {
           acc[i] /= count;
         }
       }
-      double norm = 0;
-      for (double v : acc) {
-        norm += v * v;
-      }
-      double scale = normalize && norm > 0 ? 1 / Math.sqrt(norm) : 1;
+      double scale = normalize ? inverseNorm(acc) : 1;
       for (int i = 0; i < h; i++) {
         out[b][i] = (float) (acc[i] * scale);
       }
     }
     return out;
+  }
+
+  /** Scales {@code v} to unit L2 norm in place (a zero vector stays zero). */
+  static void normalize(float[] v) {
+    double[] d = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      d[i] = v[i];
+    }
+    double scale = inverseNorm(d);
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (d[i] * scale);
+    }
+  }
+
+  private static double inverseNorm(double[] v) {
+    double norm = 0;
+    for (double x : v) {
+      norm += x * x;
+    }
+    return norm > 0 ? 1 / Math.sqrt(norm) : 1;
   }
 }

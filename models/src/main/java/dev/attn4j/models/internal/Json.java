@@ -104,6 +104,22 @@ public final class Json {
     return v.booleanValue();
   }
 
+  /**
+   * The integer at {@code key} of {@code object}, which must be present and between 1 and 2^24.
+   *
+   * @throws ModelFormatException naming {@code file} and the key otherwise
+   */
+  public static int positiveInt(JsonNode object, String key, Path file) throws ModelFormatException {
+    JsonNode v = object.get(key);
+    if (v == null) {
+      throw new ModelFormatException(file + ": missing '" + key + "'");
+    }
+    if (!v.isIntegralNumber() || v.asLong() <= 0 || v.asLong() > 1 << 24) {
+      throw new ModelFormatException(file + ": '" + key + "' must be a positive integer, got " + v);
+    }
+    return v.asInt();
+  }
+
   /** Reads {@code file}, which must hold a JSON object. */
   public static JsonNode readObject(Path file) throws IOException {
     JsonNode n = parse(Files.readAllBytes(file), file, "content");
