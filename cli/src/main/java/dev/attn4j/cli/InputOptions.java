@@ -48,7 +48,7 @@ final class InputOptions {
     if (hasTexts) {
       List<Item> items = new ArrayList<>();
       for (int i = 0; i < texts.size(); i++) {
-        items.add(noteTruncation("--text " + (i + 1), Item.of(i + 1, tok.encode(texts.get(i), textPair, maxLength)), maxLength));
+        items.add(noteTruncation("--text " + (i + 1), Item.of(i + 1, texts.get(i), textPair, tok.encode(texts.get(i), textPair, maxLength)), maxLength));
       }
       return items.iterator();
     }
@@ -119,7 +119,8 @@ final class InputOptions {
         throw new DataException(where + ": \"text\" and \"text_pair\" must be strings");
       }
       String pair = n.hasNonNull("text_pair") ? n.get("text_pair").asText() : null;
-      return noteTruncation(where, Item.of(line, model.tokenizer().encode(n.get("text").asText(), pair, maxLength)), maxLength);
+      String text = n.get("text").asText();
+      return noteTruncation(where, Item.of(line, text, pair, model.tokenizer().encode(text, pair, maxLength)), maxLength);
     }
     if (!n.has("input_ids")) {
       throw new DataException(where + ": needs \"text\" or \"input_ids\"");
@@ -155,7 +156,7 @@ final class InputOptions {
       }
       tokens.add(model.tokenizer().token(ids[j]));
     }
-    return new Item(line, null, ids, types, mask, tokens);
+    return new Item(line, List.of(), null, ids, types, mask, tokens);
   }
 
   private static int[] ints(String where, JsonNode a, String name) {

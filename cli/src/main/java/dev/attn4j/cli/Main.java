@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
   /**
    * The subcommands, in the order help lists them. picocli reflects over a command's options when the command is
-   * added, ~250 ms for all ten on a cold JVM (most of the CLI's start before a model loads), so a run that names its
+   * added, ~250 ms for all of them on a cold JVM (most of the CLI's start before a model loads), so a run that names its
    * subcommand builds only that one; help, a missing or a mistyped subcommand build them all.
    */
   static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
@@ -48,6 +48,7 @@ public final class Main implements Runnable {
     m.put("embed", EmbedCommand::new);
     m.put("fill-mask", FillMaskCommand::new);
     m.put("qa", QaCommand::new);
+    m.put("classify", ClassifyCommand::new);
     m.put("convert", ConvertCommand::new);
     m.put("conformance", ConformanceCommand::new);
     m.put("bench", BenchCommand::new);

@@ -22,11 +22,7 @@ class ModelCommandsTest {
   @TempDir Path dir;
 
   private static Path refs(String model) {
-    Path p = Path.of(System.getProperty("attn4j.refs", "../../shared/refs")).resolve(model);
-    if (!Files.isDirectory(p)) {
-      throw new AssertionError("reference data not found at " + p.toAbsolutePath());
-    }
-    return p;
+    return CliRun.refs(model);
   }
 
   private Path jsonl(String... lines) throws IOException {
@@ -35,33 +31,13 @@ class ModelCommandsTest {
     return f;
   }
 
-  /** Exit status and what a command wrote to stdout ({@code stderr} false) or stderr. */
-  private record Captured(int status, String text) {}
-
-  private static Captured capture(boolean stderr, String... args) {
-    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream saved = stderr ? System.err : System.out;
-    java.io.PrintStream into = new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8);
-    if (stderr) {
-      System.setErr(into);
-    } else {
-      System.setOut(into);
-    }
-    try {
-      int status = Main.run(args);
-      return new Captured(status, buf.toString(java.nio.charset.StandardCharsets.UTF_8));
-    } finally {
-      if (stderr) {
-        System.setErr(saved);
-      } else {
-        System.setOut(saved);
-      }
-    }
+  private static CliRun.Captured capture(boolean stderr, String... args) {
+    return CliRun.capture(stderr, args);
   }
 
   @Test
   void encodeTimingReportsWhenTheModelWasReady() throws IOException {
-    Captured run = capture(true, "encode", "--model", refs("synthetic-bert-tiny").toString(), "--text", "hello world", "--backend", "java", "--timing",
+    CliRun.Captured run = capture(true, "encode", "--model", refs("synthetic-bert-tiny").toString(), "--text", "hello world", "--backend", "java", "--timing",
         "--output", dir.resolve("t.json").toString());
     assertEquals(0, run.status());
     String text = run.text();
@@ -239,7 +215,7 @@ class ModelCommandsTest {
   @Test
   void tokenizeJsonWritesOneParsableObjectPerLine() throws IOException {
     Path input = jsonl("{\"text\": \"Zürich, the cat!\"}", "{\"text\": \"a\", \"text_pair\": \"b c\"}", "{\"text\": \"hello\"}");
-    Captured run = capture(false, "tokenize", "--model", refs("synthetic-bert-tiny").toString(), "--input", input.toString(), "--json");
+    CliRun.Captured run = capture(false, "tokenize", "--model", refs("synthetic-bert-tiny").toString(), "--input", input.toString(), "--json");
     assertEquals(0, run.status());
     String[] lines = run.text().split("\n");
     assertEquals(3, lines.length);
@@ -253,7 +229,7 @@ class ModelCommandsTest {
   @Test
   void truncationIsReportedOnStderr() throws IOException {
     Path input = jsonl("{\"text\": \"one two three four five six\"}", "{\"text\": \"short\"}");
-    Captured run = capture(true, "tokenize", "--model", refs("synthetic-bert-tiny").toString(), "--input", input.toString(), "--max-length", "4");
+    CliRun.Captured run = capture(true, "tokenize", "--model", refs("synthetic-bert-tiny").toString(), "--input", input.toString(), "--max-length", "4");
     assertEquals(0, run.status());
     String text = run.text();
     assertTrue(text.contains(input + ":1: truncated to 4 tokens"), text);

@@ -33,9 +33,11 @@ import java.util.TreeMap;
  * @param architectures the {@code architectures} list, as written
  * @param positionOffset the position id of a sequence's first token: 0 for BERT; {@code pad_token_id + 1} for the
  *     RoBERTa family, whose position ids count on from its padding index (which padding tokens take)
+ * @param multiLabel whether the classification labels are independent ({@code problem_type}
+ *     {@code multi_label_classification}: one sigmoid per label) rather than exclusive (a softmax over them)
  */
 public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, int intermediateSize, Activation activation, int maxPositions,
-    int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures, int positionOffset) {
+    int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures, int positionOffset, boolean multiLabel) {
 
   public BertConfig {
     labels = List.copyOf(labels);
@@ -111,6 +113,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
     }
     List<String> architectures = new ArrayList<>();
     root.path("architectures").forEach(a -> architectures.add(a.asText()));
+    JsonNode problem = root.path("problem_type");
+    String problemType = problem.isMissingNode() || problem.isNull() ? "single_label_classification" : problem.asText("");
+    if (!List.of("single_label_classification", "multi_label_classification", "regression").contains(problemType) || !problem.isMissingNode() && !problem.isNull() && !problem.isTextual()) {
+      throw new ModelFormatException(file + ": problem_type " + problem + " is not one of single_label_classification, multi_label_classification, regression");
+    }
     JsonNode epsNode = root.path("layer_norm_eps");
     if (!epsNode.isMissingNode() && !epsNode.isNull() && !epsNode.isNumber()) {
       throw new ModelFormatException(file + ": 'layer_norm_eps' must be a number, got " + epsNode);
@@ -120,7 +127,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
       return new BertConfig(Json.positiveInt(root, "vocab_size", file), Json.positiveInt(root, "hidden_size", file), Json.positiveInt(root, "num_hidden_layers", file),
           Json.positiveInt(root, "num_attention_heads", file), Json.positiveInt(root, "intermediate_size", file), activation,
           Json.positiveInt(root, "max_position_embeddings", file), root.has("type_vocab_size") ? Json.positiveInt(root, "type_vocab_size", file) : 2,
-          (float) eps, Collections.unmodifiableList(labels), architectures, positionOffset);
+          (float) eps, Collections.unmodifiableList(labels), architectures, positionOffset, problemType.equals("multi_label_classification"));
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file + ": " + e.getMessage(), e);
     }

@@ -91,4 +91,102 @@ public final class Decoding {
     Token last = encoding.tokens().get(bestE);
     return new AnswerSpan(bestS, bestE, best, first.start(), last.end(), context.substring(first.start(), last.end()));
   }
+
+  /**
+   * Every label of one sequence-classification row with its score, best first (ties: lower id first), as Hugging
+   * Face's text-classification pipeline scores them: a softmax over the labels, or each label's own sigmoid when
+   * they are independent ({@code multiLabel}) or there is only one (a relevance score, as cross-encoders give).
+   *
+   * @throws IllegalArgumentException if {@code logits} and {@code labels} differ in length
+   */
+  public static List<Prediction> classify(float[] logits, List<String> labels, boolean multiLabel) {
+    if (logits.length != labels.size()) {
+      throw new IllegalArgumentException(logits.length + " logits for " + labels.size() + " labels");
+    }
+    double[] p;
+    if (multiLabel || logits.length == 1) {
+      p = new double[logits.length];
+      for (int i = 0; i < p.length; i++) {
+        p[i] = 1 / (1 + Math.exp(-(double) logits[i]));
+      }
+    } else {
+      p = softmax(logits);
+    }
+    Integer[] order = new Integer[logits.length];
+    java.util.Arrays.setAll(order, i -> i);
+    java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+    List<Prediction> out = new ArrayList<>(order.length);
+    for (int id : order) {
+      out.add(new Prediction(id, labels.get(id), p[id], logits[id]));
+    }
+    return out;
+  }
+
+  /**
+   * The entities of one token-classification row, as Hugging Face's token-classification pipeline groups them with
+   * its "simple" aggregation: each real token takes its most probable label (softmax over the labels; special and
+   * padding tokens are skipped), consecutive tokens of the same type join while the next one does not start with
+   * {@code B-} (a label without a prefix counts as {@code I-}), and groups labelled {@code O} are dropped. A group
+   * also ends where the segment changes. Unlike the pipeline, whose {@code word} is the decoded tokens (lower-cased by
+   * an uncased tokenizer), {@link Entity#text()} is the original text between the first token's start and the last
+   * token's end.
+   *
+   * @param logits {@code [tokens][labels]}, at least {@code encoding.length()} rows (padding rows are ignored)
+   * @param texts the encoded text, and the pair's second text when there is one (for {@link Entity#text()})
+   * @throws IllegalArgumentException if a row's length differs from {@code labels}, or the encoding has a second
+   *     segment but only one text was given
+   */
+  public static List<Entity> entities(float[][] logits, Encoding encoding, List<String> labels, String... texts) {
+    if (logits.length < encoding.length()) {
+      throw new IllegalArgumentException(logits.length + " rows of logits for " + encoding.length() + " tokens");
+    }
+    int[] segments = encoding.sequenceIds();
+    List<Entity> out = new ArrayList<>();
+    int from = -1;
+    String group = null;
+    double sum = 0;
+    for (int t = 0; t <= encoding.length(); t++) {
+      boolean real = t < encoding.length() && segments[t] >= 0;
+      String label = null;
+      double score = 0;
+      if (real) {
+        if (logits[t].length != labels.size()) {
+          throw new IllegalArgumentException("token " + t + " has " + logits[t].length + " logits for " + labels.size() + " labels");
+        }
+        if (segments[t] >= texts.length) {
+          throw new IllegalArgumentException("the encoding has a segment " + segments[t] + " but " + texts.length + " text(s) were given");
+        }
+        double[] p = softmax(logits[t]);
+        int best = 0;
+        for (int i = 1; i < p.length; i++) {
+          if (p[i] > p[best]) {
+            best = i;
+          }
+        }
+        label = labels.get(best);
+        score = p[best];
+      }
+      String type = label == null ? null : label.startsWith("B-") || label.startsWith("I-") ? label.substring(2) : label;
+      boolean continues = from >= 0 && real && type.equals(group) && !label.startsWith("B-") && segments[t] == segments[from];
+      if (from >= 0 && !continues) {
+        if (!group.equals("O")) {
+          Token first = encoding.tokens().get(from);
+          Token last = encoding.tokens().get(t - 1);
+          String text = texts[segments[from]];
+          out.add(new Entity(group, text.substring(first.start(), last.end()), segments[from], first.start(), last.end(), sum / (t - from), from, t - 1));
+        }
+        from = -1;
+      }
+      if (!real) {
+        continue;
+      }
+      if (from < 0) {
+        from = t;
+        group = type;
+        sum = 0;
+      }
+      sum += score;
+    }
+    return out;
+  }
 }
