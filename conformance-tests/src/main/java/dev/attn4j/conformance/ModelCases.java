@@ -15,13 +15,17 @@ import dev.attn4j.models.BertModel;
 import dev.attn4j.models.BertOutput;
 import dev.attn4j.models.ModelInput;
 import dev.attn4j.models.SentenceEncoder;
+import dev.attn4j.models.TextClassifier;
+import dev.attn4j.models.TokenClassifier;
 import dev.attn4j.models.heads.AnswerSpan;
 import dev.attn4j.models.heads.Decoding;
+import dev.attn4j.models.heads.Entity;
 import dev.attn4j.models.heads.Pooling;
 import dev.attn4j.models.heads.Prediction;
 import dev.attn4j.models.heads.SentenceEmbeddings;
 import dev.attn4j.models.onnx.OnnxImport;
 import dev.attn4j.models.tokenizer.BatchEncoding;
+import dev.attn4j.models.tokenizer.Encoding;
 import dev.attn4j.spi.Backend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -164,16 +168,28 @@ final class ModelCases implements AutoCloseable {
   }
 
   private static BatchEncoding encode(BertModel model, JsonNode g) {
+    return model.tokenizer().encodeBatch(texts(g), pairs(g), model.config().maxSequenceLength());
+  }
+
+  /** The golden's first texts (or questions). */
+  private static List<String> texts(JsonNode g) {
     List<String> texts = new ArrayList<>();
+    for (JsonNode in : g.path("inputs")) {
+      texts.add(in.has("question") ? in.get("question").asText() : in.get("text").asText());
+    }
+    return texts;
+  }
+
+  /** The golden's second texts (or contexts), or null when no row has one. */
+  private static List<String> pairs(JsonNode g) {
     List<String> pairs = new ArrayList<>();
     boolean anyPair = false;
     for (JsonNode in : g.path("inputs")) {
-      texts.add(in.has("question") ? in.get("question").asText() : in.get("text").asText());
       String pair = in.has("context") ? textOrNull(in.get("context")) : textOrNull(in.get("text_pair"));
       anyPair |= pair != null;
       pairs.add(pair);
     }
-    return model.tokenizer().encodeBatch(texts, anyPair ? pairs : null, model.config().maxSequenceLength());
+    return anyPair ? pairs : null;
   }
 
   /** The model's input must be the golden's before any number is compared: a tokenizer fault is not a backend's. */
@@ -373,6 +389,13 @@ final class ModelCases implements AutoCloseable {
       assertEquals(g.path("predicted_label").get(b).asText(), top.getFirst().label());
       assertEquals(g.path("probabilities").get(b).get(top.getFirst().id()).asDouble(), top.getFirst().probability(), tol.unitScale());
     }
+    // The one-call classifier (batches of two, sorted by length) gives every label its golden probability.
+    List<List<Prediction>> all = TextClassifier.of(model, backend).withBatchSize(2).classify(texts(g), pairs(g));
+    for (int b = 0; b < all.size(); b++) {
+      for (Prediction p : all.get(b)) {
+        assertEquals(g.path("probabilities").get(b).get(p.id()).asDouble(), p.probability(), tol.unitScale(), "TextClassifier row " + b + " label " + p.label());
+      }
+    }
   }
 
   private void tokenClassification(BertModel model, JsonNode g, BatchEncoding enc, BertOutput out, TensorScope scope) {
@@ -382,6 +405,31 @@ final class ModelCases implements AutoCloseable {
       for (int s = 0; s < enc.encodings().get(b).length(); s++) {
         List<Prediction> top = Decoding.topK(logits.select(0, b).select(0, s).toArray(), 1, model.heads().labels()::get);
         assertEquals(g.path("predicted_label").get(b).get(s).asText(), top.getFirst().label(), "label of token " + s + " row " + b);
+      }
+    }
+    if (!exactDecisions) {
+      return;
+    }
+    // The one-call classifier finds the entities that the golden logits form.
+    List<String> texts = texts(g);
+    List<String> pairs = pairs(g);
+    List<List<Entity>> found = TokenClassifier.of(model, backend).withBatchSize(2).entities(texts, pairs);
+    for (int b = 0; b < found.size(); b++) {
+      Encoding e = enc.encodings().get(b);
+      float[][] golden = new float[e.length()][];
+      for (int t = 0; t < golden.length; t++) {
+        double[] row = flatten(g.path("logits").get(b).get(t));
+        golden[t] = new float[row.length];
+        for (int k = 0; k < row.length; k++) {
+          golden[t][k] = (float) row[k];
+        }
+      }
+      String[] sources = pairs == null || pairs.get(b) == null ? new String[] {texts.get(b)} : new String[] {texts.get(b), pairs.get(b)};
+      List<Entity> expected = Decoding.entities(golden, e, model.config().labels(), sources);
+      assertEquals(expected.stream().map(x -> x.group() + " " + x.segment() + " " + x.start() + "-" + x.end() + " " + x.text()).toList(),
+          found.get(b).stream().map(x -> x.group() + " " + x.segment() + " " + x.start() + "-" + x.end() + " " + x.text()).toList(), "entities of row " + b);
+      for (int i = 0; i < expected.size(); i++) {
+        assertEquals(expected.get(i).score(), found.get(b).get(i).score(), tol.unitScale(), "score of entity " + i + " row " + b);
       }
     }
   }

@@ -4,13 +4,12 @@ import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.heads.DenseLayer;
 import dev.attn4j.models.heads.Pooling;
 import dev.attn4j.models.heads.SentenceTransformersConfig;
+import dev.attn4j.models.internal.LengthBatches;
 import dev.attn4j.models.tokenizer.BatchEncoding;
 import dev.attn4j.models.tokenizer.Encoding;
 import dev.attn4j.spi.Backend;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -98,10 +97,7 @@ public final class SentenceEncoder {
    * @throws IllegalArgumentException if {@code batchSize < 1}
    */
   public SentenceEncoder withBatchSize(int batchSize) {
-    if (batchSize < 1) {
-      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-    }
-    return new SentenceEncoder(model, backend, head, batchSize, maxLength);
+    return new SentenceEncoder(model, backend, head, TextBatches.batchSize(batchSize), maxLength);
   }
 
   /**
@@ -110,11 +106,7 @@ public final class SentenceEncoder {
    * @throws IllegalArgumentException unless {@code 2 <= maxLength <=} {@link BertConfig#maxSequenceLength()}
    */
   public SentenceEncoder withMaxLength(int maxLength) {
-    int limit = model.config().maxSequenceLength();
-    if (maxLength < 2 || maxLength > limit) {
-      throw new IllegalArgumentException("max length must be between 2 and the model's longest sequence " + limit + ", got " + maxLength);
-    }
-    return new SentenceEncoder(model, backend, head, batchSize, maxLength);
+    return new SentenceEncoder(model, backend, head, batchSize, TextBatches.maxLength(model, maxLength));
   }
 
   /** How token vectors become one. */
@@ -159,31 +151,9 @@ public final class SentenceEncoder {
    * @throws NullPointerException naming the index of a null text
    */
   public float[][] embed(List<String> texts) {
-    Objects.requireNonNull(texts, "texts");
-    List<Encoding> encodings = new ArrayList<>(texts.size());
-    for (int i = 0; i < texts.size(); i++) {
-      String text = texts.get(i);
-      if (text == null) {
-        throw new NullPointerException("texts[" + i + "] is null");
-      }
-      encodings.add(model.tokenizer().encode(text, null, maxLength));
-    }
-    // Shortest first, so that each batch pads to a length close to its rows' own; a stable sort keeps equal lengths in order.
-    Integer[] order = new Integer[encodings.size()];
-    Arrays.setAll(order, i -> i);
-    Arrays.sort(order, Comparator.comparingInt(i -> encodings.get(i).length()));
-    float[][] out = new float[encodings.size()][];
-    for (int from = 0; from < order.length; from += batchSize) {
-      List<Encoding> batch = new ArrayList<>(batchSize);
-      for (int k = from; k < Math.min(order.length, from + batchSize); k++) {
-        batch.add(encodings.get(order[k]));
-      }
-      float[][] pooled = run(BatchEncoding.pad(batch, model.tokenizer().padId()));
-      for (int k = 0; k < pooled.length; k++) {
-        out[order[from + k]] = pooled[k];
-      }
-    }
-    return out;
+    List<Encoding> encodings = TextBatches.encode(model, texts, null, maxLength);
+    return LengthBatches.run(encodings, batchSize, batch -> Arrays.asList(run(BatchEncoding.pad(batch, model.tokenizer().padId()))))
+        .toArray(float[][]::new);
   }
 
   private float[][] run(BatchEncoding batch) {

@@ -66,4 +66,28 @@ class SentenceEncoderTest {
       assertEquals(0, e.embed(List.of()).length, "no texts, no forward pass (NoComputeBackend would fail one)");
     }
   }
+
+  /** The classifiers share the encoder's checks, and need their head. */
+  @Test
+  void classifiersNeedTheirHeadAndCheckTheirArguments() throws IOException {
+    Backend none = new NoComputeBackend();
+    try (BertModel tiny = BertModel.load(Refs.model("synthetic-bert-tiny"));
+        BertModel seq = BertModel.load(Refs.model("synthetic-bert-heads/seqcls"));
+        BertModel tok = BertModel.load(Refs.model("synthetic-bert-heads/tokcls"))) {
+      var e = assertThrows(IllegalStateException.class, () -> TextClassifier.of(tiny, none));
+      assertTrue(e.getMessage().contains("no sequence-classification head"), e.getMessage());
+      assertThrows(IllegalStateException.class, () -> TokenClassifier.of(seq, none));
+      TextClassifier c = TextClassifier.of(seq, none);
+      assertEquals(List.of("negative", "neutral", "positive"), c.labels());
+      assertThrows(IllegalArgumentException.class, () -> c.withBatchSize(0));
+      assertThrows(IllegalArgumentException.class, () -> c.withMaxLength(129));
+      assertThrows(IllegalArgumentException.class, () -> c.classify(List.of("a", "b"), List.of("c")));
+      assertEquals("pairs[0] is null", assertThrows(NullPointerException.class, () -> c.classify(List.of("a"), Arrays.asList((String) null))).getMessage());
+      assertEquals(List.of(), c.classify(List.of()), "no texts, no forward pass");
+      TokenClassifier t = TokenClassifier.of(tok, none);
+      assertEquals("texts[1] is null", assertThrows(NullPointerException.class, () -> t.entities(Arrays.asList("a", null))).getMessage());
+      assertThrows(IllegalArgumentException.class, () -> t.withMaxLength(1));
+      assertEquals(List.of(), t.entities(List.of()));
+    }
+  }
 }
