@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * read in windows, sorted by length inside a window to cut padding, run in batches, and written one line per
  * input in input order, so memory stays bounded whatever the file size.
  */
-@Command(name = "embed", mixinStandardHelpOptions = true, description = "Sentence embeddings (mean, CLS or max pooling, optional L2 normalization).")
+@Command(name = "embed", mixinStandardHelpOptions = true, description = "Sentence embeddings (sentence-transformers pooling, Dense layers, optional L2 normalization).")
 final class EmbedCommand implements Callable<Integer> {
   /** Batches per sorting window. */
   private static final int WINDOW_BATCHES = 16;
@@ -38,7 +38,8 @@ final class EmbedCommand implements Callable<Integer> {
   @Mixin InputOptions in;
   @Mixin DebugOption debug;
 
-  @Option(names = "--pooling", description = "mean, cls or max (default: the model's sentence-transformers pooling module, else mean).")
+  @Option(names = "--pooling",
+      description = "mean, cls, max, mean_sqrt_len, weightedmean or lasttoken (default: the model's sentence-transformers pooling module, else mean).")
   String pooling;
 
   @Option(names = "--normalize", negatable = true,
@@ -57,7 +58,10 @@ final class EmbedCommand implements Callable<Integer> {
       case "mean" -> Pooling.MEAN;
       case "cls" -> Pooling.CLS;
       case "max" -> Pooling.MAX;
-      default -> throw new IllegalArgumentException("--pooling must be mean, cls or max, got '" + pooling + "'");
+      case "mean_sqrt_len" -> Pooling.MEAN_SQRT_LEN;
+      case "weightedmean" -> Pooling.WEIGHTED_MEAN;
+      case "lasttoken" -> Pooling.LAST_TOKEN;
+      default -> throw new IllegalArgumentException("--pooling must be mean, cls, max, mean_sqrt_len, weightedmean or lasttoken, got '" + pooling + "'");
     };
     if (batchSize < 1) {
       throw new IllegalArgumentException("--batch-size must be >= 1");

@@ -3,9 +3,10 @@ package dev.attn4j.models.heads;
 import dev.attn4j.api.tensor.Tensor;
 
 /**
- * Sentence embeddings from a last hidden state, as sentence-transformers computes them: mean or maximum over
- * the tokens whose attention mask is 1, or the {@code [CLS]} vector; then optionally L2-normalized (a zero
- * vector stays zero). Accumulates in double. Stateless and thread-safe.
+ * Sentence embeddings from a last hidden state, as sentence-transformers computes them: mean (plain, divided by
+ * the square root of the length, or weighted by position) or maximum over the tokens whose attention mask is 1, the
+ * {@code [CLS]} vector or the last real token's; then optionally L2-normalized (a zero vector stays zero).
+ * Accumulates in double. Stateless and thread-safe.
  *
  * <p>Stability: stable since 0.1.
  */
@@ -32,38 +33,63 @@ public final class SentenceEmbeddings {
         throw new IllegalArgumentException("attention mask row " + b + " has " + attentionMask[b].length + " entries, expected " + seq);
       }
       double[] acc = new double[h];
-      if (pooling == Pooling.CLS) {
-        for (int i = 0; i < h; i++) {
-          acc[i] = all[(b * seq) * h + i];
-        }
-      } else if (pooling == Pooling.MAX) {
-        java.util.Arrays.fill(acc, Double.NEGATIVE_INFINITY);
-        for (int s = 0; s < seq; s++) {
-          if (attentionMask[b][s] == 1) {
-            for (int i = 0; i < h; i++) {
-              acc[i] = Math.max(acc[i], all[(b * seq + s) * h + i]);
-            }
+      switch (pooling) {
+        case CLS -> {
+          for (int i = 0; i < h; i++) {
+            acc[i] = all[(b * seq) * h + i];
           }
         }
-        if (acc[0] == Double.NEGATIVE_INFINITY) {
-          throw new IllegalArgumentException("row " + b + " has no real token to take the maximum over");
-        }
-      } else {
-        int count = 0;
-        for (int s = 0; s < seq; s++) {
-          if (attentionMask[b][s] == 1) {
-            count++;
-            for (int i = 0; i < h; i++) {
-              acc[i] += all[(b * seq + s) * h + i];
+        case LAST_TOKEN -> {
+          // The last position the mask keeps (right or left padding alike); sentence-transformers takes the first
+          // position when the mask keeps none, but such a row is refused here as for every other mode.
+          int last = -1;
+          for (int s = 0; s < seq; s++) {
+            if (attentionMask[b][s] == 1) {
+              last = s;
             }
           }
+          if (last < 0) {
+            throw new IllegalArgumentException("row " + b + " has no real token to take the last of");
+          }
+          for (int i = 0; i < h; i++) {
+            acc[i] = all[(b * seq + last) * h + i];
+          }
         }
-        if (count == 0) {
-          throw new IllegalArgumentException("row " + b + " has no real token to average");
+        case MAX -> {
+          java.util.Arrays.fill(acc, Double.NEGATIVE_INFINITY);
+          for (int s = 0; s < seq; s++) {
+            if (attentionMask[b][s] == 1) {
+              for (int i = 0; i < h; i++) {
+                acc[i] = Math.max(acc[i], all[(b * seq + s) * h + i]);
+              }
+            }
+          }
+          if (acc[0] == Double.NEGATIVE_INFINITY) {
+            throw new IllegalArgumentException("row " + b + " has no real token to take the maximum over");
+          }
         }
-        for (int i = 0; i < h; i++) {
-          acc[i] /= count;
+        case MEAN, MEAN_SQRT_LEN, WEIGHTED_MEAN -> {
+          double weights = 0;
+          int count = 0;
+          for (int s = 0; s < seq; s++) {
+            if (attentionMask[b][s] == 1) {
+              double w = pooling == Pooling.WEIGHTED_MEAN ? s + 1 : 1;
+              count++;
+              weights += w;
+              for (int i = 0; i < h; i++) {
+                acc[i] += w * all[(b * seq + s) * h + i];
+              }
+            }
+          }
+          if (count == 0) {
+            throw new IllegalArgumentException("row " + b + " has no real token to average");
+          }
+          double divisor = pooling == Pooling.MEAN_SQRT_LEN ? Math.sqrt(count) : weights;
+          for (int i = 0; i < h; i++) {
+            acc[i] /= divisor;
+          }
         }
+        default -> throw new IllegalStateException("unknown pooling " + pooling);
       }
       double scale = normalize ? inverseNorm(acc) : 1;
       for (int i = 0; i < h; i++) {

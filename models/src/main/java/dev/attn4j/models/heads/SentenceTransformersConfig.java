@@ -16,8 +16,9 @@ import java.util.Optional;
  * How a sentence-transformers checkpoint turns token vectors into its sentence embedding, read from the files that
  * library saves beside the transformer: {@code modules.json} (the module list, in order: the transformer, a
  * {@code Pooling} module, any {@code Dense} modules, and a {@code Normalize} module for L2 normalization) and each
- * module's folder (the pooling module's {@code config.json}: {@code pooling_mode_cls_token},
- * {@code pooling_mode_mean_tokens}, {@code pooling_mode_max_tokens}; see {@link DenseLayer} for Dense). For example
+ * module's folder (the pooling module's {@code config.json}: one of {@code pooling_mode_cls_token},
+ * {@code pooling_mode_mean_tokens}, {@code pooling_mode_max_tokens}, {@code pooling_mode_mean_sqrt_len_tokens},
+ * {@code pooling_mode_weightedmean_tokens}, {@code pooling_mode_lasttoken}; see {@link DenseLayer} for Dense). For example
  * bge-small-en-v1.5 pools the {@code [CLS]} token and normalizes; all-MiniLM-L6-v2 takes the mean and normalizes;
  * LaBSE pools {@code [CLS]}, applies a tanh Dense layer and normalizes. A module of any other kind is an error, not
  * skipped: the embedding would be another one.
@@ -103,7 +104,7 @@ public record SentenceTransformersConfig(Pooling pooling, boolean normalize, Lis
    * Hugging Face checkpoint) or its modules have no pooling module.
    *
    * @throws ModelFormatException if the files are malformed, or the pooling is a kind attn4j does not compute
-   *     (concatenated modes, {@code mean_sqrt_len}, weighted mean, last token)
+   *     (several modes concatenated)
    */
   public static Optional<SentenceTransformersConfig> read(Path dir) throws IOException {
     Path modules = dir.resolve("modules.json");
@@ -195,12 +196,16 @@ public record SentenceTransformersConfig(Pooling pooling, boolean normalize, Lis
         case "pooling_mode_cls_token" -> modes.add(Pooling.CLS);
         case "pooling_mode_mean_tokens" -> modes.add(Pooling.MEAN);
         case "pooling_mode_max_tokens" -> modes.add(Pooling.MAX);
+        case "pooling_mode_mean_sqrt_len_tokens" -> modes.add(Pooling.MEAN_SQRT_LEN);
+        case "pooling_mode_weightedmean_tokens" -> modes.add(Pooling.WEIGHTED_MEAN);
+        case "pooling_mode_lasttoken" -> modes.add(Pooling.LAST_TOKEN);
         default -> unsupported.add(e.getKey());
       }
     }
     if (!unsupported.isEmpty() || modes.size() != 1) {
       throw new ModelFormatException(file + ": pooling " + (modes.isEmpty() && unsupported.isEmpty() ? "mode not set" : "by " + unsupported + " " + modes)
-          + " is not supported (exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens, pooling_mode_max_tokens)");
+          + " is not supported (exactly one of pooling_mode_cls_token, _mean_tokens, _max_tokens, _mean_sqrt_len_tokens, _weightedmean_tokens,"
+          + " _lasttoken; modes concatenated are not)");
     }
     return modes.getFirst();
   }
