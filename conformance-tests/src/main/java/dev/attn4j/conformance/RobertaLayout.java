@@ -9,6 +9,7 @@ import dev.attn4j.models.safetensors.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +20,15 @@ import java.util.Map;
  * table grown by that many rows in front), {@code lm_head.*} for the masked-LM head and
  * {@code classifier.dense}/{@code classifier.out_proj} for the sequence head (BERT's pooler + classifier, which
  * compute the same {@code out_proj(tanh(dense(h[:, 0])))}). No next-sentence head: RoBERTa has none. Every real
- * token then sees exactly the numbers it saw in BERT; padding takes the padding row, as RoBERTa's does. Stateless.
+ * token then sees exactly the numbers it saw in BERT; padding takes the padding row, as RoBERTa's does. The weights
+ * are written as three shards with an index, as Hugging Face saves a large checkpoint. Stateless.
  */
 final class RobertaLayout {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** The BERT vocabularies' {@code [PAD]}: RoBERTa's padding index here, so its position ids start at 1. */
   private static final int PAD = 0;
+  /** Weight files the copy is split over. */
+  private static final int SHARDS = 3;
 
   private RobertaLayout() {}
 
@@ -59,9 +63,38 @@ final class RobertaLayout {
           }
         }
       }
-      SafeTensors.write(out.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+      writeShards(out, tensors);
     }
     return out;
+  }
+
+  /**
+   * Writes {@code tensors} as Hugging Face does a checkpoint above {@code max_shard_size}: {@value #SHARDS} files
+   * {@code model-0000i-of-0000n.safetensors} and a {@code model.safetensors.index.json} mapping each tensor to its file,
+   * so that the same cases check sharded loading too.
+   */
+  private static void writeShards(Path out, Map<String, Tensor> tensors) throws IOException {
+    List<Map<String, Tensor>> shards = new ArrayList<>();
+    for (int i = 0; i < SHARDS; i++) {
+      shards.add(new LinkedHashMap<>());
+    }
+    ObjectNode index = JSON.createObjectNode();
+    index.putObject("metadata").put("total_size", tensors.values().stream().mapToLong(t -> t.size() * Float.BYTES).sum());
+    ObjectNode map = index.putObject("weight_map");
+    int k = 0;
+    for (var e : tensors.entrySet()) {
+      int shard = k++ * SHARDS / tensors.size();
+      shards.get(shard).put(e.getKey(), e.getValue());
+      map.put(e.getKey(), shardName(shard));
+    }
+    for (int i = 0; i < SHARDS; i++) {
+      SafeTensors.write(out.resolve(shardName(i)), shards.get(i), Map.of("format", "pt"));
+    }
+    JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("model.safetensors.index.json").toFile(), index);
+  }
+
+  private static String shardName(int i) {
+    return String.format(java.util.Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, SHARDS);
   }
 
   /** The RoBERTa name of BERT tensor {@code name} (its {@code bert.} prefix removed), or null when RoBERTa has no such tensor. */

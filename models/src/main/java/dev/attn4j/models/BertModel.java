@@ -14,7 +14,7 @@ import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
 import dev.attn4j.models.heads.Heads;
 import dev.attn4j.models.internal.Tanh;
-import dev.attn4j.models.safetensors.SafeTensors;
+import dev.attn4j.models.internal.WeightFiles;
 import dev.attn4j.models.tokenizer.Tokenizer;
 import dev.attn4j.spi.Activation;
 import dev.attn4j.spi.Backend;
@@ -51,7 +51,7 @@ public final class BertModel implements AutoCloseable {
   private final Path dir;
   private final BertConfig config;
   private final Tokenizer tokenizer;
-  private final SafeTensors file;
+  private final WeightFiles file;
   private final TensorScope weights;
   private final Tensor wordEmbeddings;
   private final Tensor positionEmbeddings;
@@ -62,7 +62,7 @@ public final class BertModel implements AutoCloseable {
   private final Heads heads;
   private final List<String> unusedWeights;
 
-  private BertModel(Path dir, BertConfig config, Tokenizer tokenizer, SafeTensors file, TensorScope weights) throws ModelFormatException {
+  private BertModel(Path dir, BertConfig config, Tokenizer tokenizer, WeightFiles file, TensorScope weights) throws ModelFormatException {
     this.dir = dir;
     this.config = config;
     this.tokenizer = tokenizer;
@@ -91,7 +91,7 @@ public final class BertModel implements AutoCloseable {
     if (!unusedWeights.isEmpty()) {
       // As Hugging Face does ("Some weights of the model checkpoint were not used"): a checkpoint with more layers than
       // config.json, or a head this library does not run, loads, but not silently.
-      LOG.log(System.Logger.Level.WARNING, "{0}: {1} tensor(s) not used by this {2}-layer model: {3}", file.file(), unusedWeights.size(), config.layers(),
+      LOG.log(System.Logger.Level.WARNING, "{0}: {1} tensor(s) not used by this {2}-layer model: {3}", file.source(), unusedWeights.size(), config.layers(),
           String.join(", ", unusedWeights.subList(0, Math.min(WARN_NAMES, unusedWeights.size())))
               + (unusedWeights.size() > WARN_NAMES ? ", ..." : ""));
     }
@@ -120,10 +120,11 @@ public final class BertModel implements AutoCloseable {
     if (!Files.isDirectory(dir)) {
       throw new ModelFormatException(dir + ": not a model folder (expected config.json, model.safetensors and vocab.txt, tokenizer.json or vocab.json + merges.txt)");
     }
-    for (String f : new String[] {"config.json", "model.safetensors"}) {
-      if (!Files.isRegularFile(dir.resolve(f))) {
-        throw new ModelFormatException(dir + ": " + f + " is missing" + (f.equals("model.safetensors") ? otherWeights(dir) : ""));
-      }
+    if (!Files.isRegularFile(dir.resolve("config.json"))) {
+      throw new ModelFormatException(dir + ": config.json is missing");
+    }
+    if (!WeightFiles.present(dir)) {
+      throw new ModelFormatException(dir + ": model.safetensors is missing" + otherWeights(dir));
     }
     BertConfig config = BertConfig.read(dir.resolve("config.json"));
     Tokenizer tokenizer = Tokenizer.load(dir);
@@ -133,7 +134,7 @@ public final class BertModel implements AutoCloseable {
       throw new ModelFormatException(dir + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + config.vocabSize()
           + " (token ids must stay below vocab_size)");
     }
-    SafeTensors file = SafeTensors.open(dir.resolve("model.safetensors"));
+    WeightFiles file = WeightFiles.open(dir);
     TensorScope weights = TensorScope.open();
     try {
       return new BertModel(dir, config, tokenizer, file, weights);
@@ -146,10 +147,6 @@ public final class BertModel implements AutoCloseable {
 
   /** What to do instead, when the folder holds weights in a form this loader does not read. */
   private static String otherWeights(Path dir) {
-    if (Files.isRegularFile(dir.resolve("model.safetensors.index.json"))) {
-      return " (the weights are sharded over several safetensors files, which is not supported: save the model with a larger"
-          + " max_shard_size so that it comes as one model.safetensors)";
-    }
     if (Files.isRegularFile(dir.resolve("pytorch_model.bin"))) {
       return " (pytorch_model.bin is a Python pickle, which attn4j does not read: save the model with safe_serialization=True,"
           + " or convert its ONNX export with 'attn4j convert')";
@@ -297,13 +294,13 @@ public final class BertModel implements AutoCloseable {
    * allocates conversions in is shared).
    */
   public static final class Params {
-    private final SafeTensors file;
+    private final WeightFiles file;
     private final TensorScope scope;
     private final BertConfig config;
     private final String prefix;
     private final Set<String> used = new HashSet<>();
 
-    Params(SafeTensors file, TensorScope scope, BertConfig config) {
+    Params(WeightFiles file, TensorScope scope, BertConfig config) {
       this.file = file;
       this.scope = scope;
       this.config = config;
@@ -320,12 +317,12 @@ public final class BertModel implements AutoCloseable {
     public Tensor get(String name, int... dims) throws ModelFormatException {
       String full = file.names().contains(prefix + name) ? prefix + name : name;
       if (!file.names().contains(full)) {
-        throw new ModelFormatException(file.file() + ": tensor '" + prefix + name + "' is missing (needed by " + describe(config) + ")");
+        throw new ModelFormatException(file.source() + ": tensor '" + prefix + name + "' is missing (needed by " + describe(config) + ")");
       }
       used.add(full);
       Tensor t = file.tensor(full, scope);
       if (!t.shape().equals(Shape.of(dims))) {
-        throw new ModelFormatException(file.file() + ": tensor '" + full + "' has shape " + t.shape() + ", config.json implies " + Shape.of(dims));
+        throw new ModelFormatException(file.fileOf(full) + ": tensor '" + full + "' has shape " + t.shape() + ", config.json implies " + Shape.of(dims));
       }
       return t;
     }
