@@ -148,6 +148,29 @@ class BpeTokenizerGoldenTest {
     return s.length() > 30 ? s.substring(0, 30) + "..." : s;
   }
 
+  /**
+   * Ids, segments and spans of every golden text against Hugging Face's Rust tokenizers library (its napi build; see
+   * {@code make_offsets.cjs}), which reports offsets, unlike tokenizers.js.
+   */
+  @TestFactory
+  Stream<DynamicTest> spansMatchTheRustTokenizers() throws IOException {
+    Tokenizer tok = tokenizer();
+    List<DynamicTest> tests = new ArrayList<>();
+    for (JsonNode c : Refs.json(Refs.bpe().resolve("offsets.json")).path("cases")) {
+      String text = c.path("text").asText();
+      String pair = c.path("text_pair").isNull() ? null : c.path("text_pair").asText();
+      tests.add(dynamicTest((pair == null ? "single " : "pair ") + abbreviate(text), () -> {
+        Encoding e = tok.encode(text, pair, 512);
+        assertArrayEquals(Refs.ints(Refs.JSON.createArrayNode().add(c.path("ids")))[0], e.ids());
+        assertArrayEquals(Refs.ints(Refs.JSON.createArrayNode().add(c.path("sequence_ids")))[0], e.sequenceIds());
+        List<String> expected = new ArrayList<>();
+        c.path("spans").forEach(span -> expected.add(span.get(0).asInt() + "-" + span.get(1).asInt()));
+        assertEquals(expected, e.tokens().stream().map(t -> t.start() + "-" + t.end()).toList());
+      }));
+    }
+    return tests.stream();
+  }
+
   /** Spans are UTF-16 indices into the text; a leading space is not part of a token; part of a character spans all of it. */
   @Test
   void spansPointIntoTheText() throws IOException {
