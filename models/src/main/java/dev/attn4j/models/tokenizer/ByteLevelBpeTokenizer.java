@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +29,7 @@ import java.util.regex.Pattern;
  *
  * <p>Stability: stable since 0.1.
  */
-public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
+public final class ByteLevelBpeTokenizer extends TemplateTokenizer {
   /** GPT-2's pre-tokenization pattern (the ByteLevel pre-tokenizer's {@code use_regex}). */
   private static final Pattern SPLIT = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
       Pattern.UNICODE_CHARACTER_CLASS);
@@ -39,40 +38,17 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
   private static final char[] BYTE_CHARS = byteChars();
 
   private final Map<String, Integer> ranks;
-  private final List<AddedToken> added;
   private final boolean addPrefixSpace;
   private final boolean trimOffsets;
-  private final Template single;
-  private final Template pair;
-  private final int pad;
-  private final int mask;
   private final int unk;
   private final Map<String, String[]> cache = new ConcurrentHashMap<>();
 
-  /** A token matched in the raw text before anything else; {@code lstrip}/{@code rstrip} swallow whitespace beside it. */
-  record AddedToken(String content, int id, boolean lstrip, boolean rstrip) {}
-
-  /** One item of a post-processor template: a special token, or segment A (0) or B (1); each with its token type. */
-  record Piece(String special, int specialId, int segment, int typeId) {}
-
-  /** The special tokens and segments of an encoding, in order. */
-  record Template(List<Piece> pieces) {
-    int specials() {
-      return (int) pieces.stream().filter(p -> p.special() != null).count();
-    }
-  }
-
   private ByteLevelBpeTokenizer(String[] byId, Map<String, Integer> vocab, Map<String, Integer> ranks, List<AddedToken> added, boolean addPrefixSpace,
       boolean trimOffsets, Template single, Template pair, int pad, int mask, int unk) {
-    super(vocab, byId);
+    super(vocab, byId, added, single, pair, pad, mask);
     this.ranks = ranks;
-    this.added = added;
     this.addPrefixSpace = addPrefixSpace;
     this.trimOffsets = trimOffsets;
-    this.single = single;
-    this.pair = pair;
-    this.pad = pad;
-    this.mask = mask;
     this.unk = unk;
   }
 
@@ -136,8 +112,6 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         throw new ModelFormatException(file + ": vocabulary ids must have no gaps; id " + i + " has no token");
       }
     }
-    // The longest first where two start at the same place, as Hugging Face's added-vocabulary matcher does.
-    added.sort(Comparator.comparingInt((AddedToken t) -> -t.content().length()));
     Map<String, Integer> ranks = new HashMap<>();
     JsonNode merges = model.path("merges");
     for (int r = 0; r < merges.size(); r++) {
@@ -188,77 +162,6 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     vocab.put(token, id);
   }
 
-  private static int idOf(Map<String, Integer> vocab, String... candidates) {
-    for (String c : candidates) {
-      if (vocab.containsKey(c)) {
-        return vocab.get(c);
-      }
-    }
-    return -1;
-  }
-
-  /** The single and pair templates of a post-processor. */
-  private static Template[] templates(Path file, JsonNode post, Map<String, Integer> vocab) throws ModelFormatException {
-    String type = post.path("type").asText();
-    switch (type) {
-      case "RobertaProcessing", "BertProcessing" -> {
-        Piece cls = special(file, post.path("cls"), vocab, 0);
-        Piece sep = special(file, post.path("sep"), vocab, 0);
-        if (type.equals("RobertaProcessing")) {
-          // <s> A </s> </s> B </s>, every token of type 0.
-          return new Template[] {new Template(List.of(cls, segment(0, 0), sep)),
-              new Template(List.of(cls, segment(0, 0), sep, sep, segment(1, 0), sep))};
-        }
-        Piece sepB = new Piece(sep.special(), sep.specialId(), -1, 1);
-        return new Template[] {new Template(List.of(cls, segment(0, 0), sep)), new Template(List.of(cls, segment(0, 0), sep, segment(1, 1), sepB))};
-      }
-      case "TemplateProcessing" -> {
-        return new Template[] {template(file, post.path("single"), post.path("special_tokens")), template(file, post.path("pair"), post.path("special_tokens"))};
-      }
-      default -> throw new ModelFormatException(file + ": post_processor '" + type + "' is not supported (RobertaProcessing, BertProcessing, TemplateProcessing)");
-    }
-  }
-
-  private static Piece segment(int segment, int typeId) {
-    return new Piece(null, -1, segment, typeId);
-  }
-
-  /** A {@code ["</s>", 2]} pair of a Roberta/BertProcessing. */
-  private static Piece special(Path file, JsonNode pair, Map<String, Integer> vocab, int typeId) throws ModelFormatException {
-    if (!pair.isArray() || pair.size() != 2 || !pair.get(1).isIntegralNumber()) {
-      throw new ModelFormatException(file + ": post_processor special token must be [token, id], got " + pair);
-    }
-    String token = pair.get(0).asText();
-    int id = pair.get(1).asInt();
-    if (!Integer.valueOf(id).equals(vocab.get(token))) {
-      throw new ModelFormatException(file + ": post_processor special token '" + token + "' has id " + id + ", the vocabulary says " + vocab.get(token));
-    }
-    return new Piece(token, id, -1, typeId);
-  }
-
-  private static Template template(Path file, JsonNode items, JsonNode specials) throws ModelFormatException {
-    List<Piece> pieces = new ArrayList<>();
-    for (JsonNode item : items) {
-      if (item.has("Sequence")) {
-        String id = item.path("Sequence").path("id").asText();
-        if (!id.equals("A") && !id.equals("B")) {
-          throw new ModelFormatException(file + ": template sequence '" + id + "' is neither A nor B");
-        }
-        pieces.add(segment(id.equals("A") ? 0 : 1, item.path("Sequence").path("type_id").asInt(0)));
-      } else if (item.has("SpecialToken")) {
-        String name = item.path("SpecialToken").path("id").asText();
-        JsonNode s = specials.path(name);
-        if (s.path("ids").size() != 1 || s.path("tokens").size() != 1) {
-          throw new ModelFormatException(file + ": template special token '" + name + "' must map to exactly one token");
-        }
-        pieces.add(new Piece(s.path("tokens").get(0).asText(), s.path("ids").get(0).asInt(), -1, item.path("SpecialToken").path("type_id").asInt(0)));
-      } else {
-        throw new ModelFormatException(file + ": unknown template item " + item);
-      }
-    }
-    return new Template(List.copyOf(pieces));
-  }
-
   /** GPT-2's table of a printable character per byte: printable Latin-1 bytes stand for themselves, the rest move past 255. */
   private static char[] byteChars() {
     char[] out = new char[256];
@@ -270,89 +173,11 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     return out;
   }
 
-  // ---- vocabulary ----------------------------------------------------------------------------
-
-  @Override
-  public int padId() {
-    return pad;
-  }
-
-  @Override
-  public int maskId() {
-    return mask;
-  }
-
   // ---- encoding ------------------------------------------------------------------------------
 
-  /** {@inheritDoc} The template's token types (RoBERTa: 0 throughout, so the model needs one token type). */
-  @Override
-  public Encoding encode(String text, String pairText, int maxLength) {
-    Template t = pairText == null ? single : pair;
-    if (maxLength < t.specials()) {
-      throw new IllegalArgumentException("max length " + maxLength + " cannot hold the " + t.specials() + " special tokens");
-    }
-    List<Token> a = new ArrayList<>(tokenize(text));
-    List<Token> b = pairText == null ? new ArrayList<>() : new ArrayList<>(tokenize(pairText));
-    boolean truncated = Tokenizer.truncateLongestFirst(a, b, maxLength - t.specials());
-    List<Token> tokens = new ArrayList<>();
-    List<Integer> types = new ArrayList<>();
-    List<Integer> sequences = new ArrayList<>();
-    for (Piece p : t.pieces()) {
-      List<Token> part = p.special() != null ? List.of(new Token(p.special(), p.specialId(), 0, 0)) : p.segment() == 0 ? a : b;
-      for (Token tok : part) {
-        tokens.add(tok);
-        types.add(p.typeId());
-        sequences.add(p.special() != null ? -1 : p.segment());
-      }
-    }
-    return new Encoding(tokens, types.stream().mapToInt(Integer::intValue).toArray(), sequences.stream().mapToInt(Integer::intValue).toArray(), truncated);
-  }
-
-  @Override
-  public List<Token> tokenize(String text) {
-    List<Token> out = new ArrayList<>();
-    int from = 0;
-    boolean first = true;
-    while (from <= text.length()) {
-      int at = -1;
-      AddedToken hit = null;
-      for (AddedToken t : added) {
-        int i = text.indexOf(t.content(), from);
-        if (i >= 0 && (at < 0 || i < at)) {
-          at = i;
-          hit = t;
-        }
-      }
-      int end = at < 0 ? text.length() : at;
-      int next = at < 0 ? text.length() : at + hit.content().length();
-      if (hit != null) {
-        if (hit.lstrip()) {
-          while (end > from && Character.isWhitespace(text.charAt(end - 1))) {
-            end--;
-          }
-        }
-        if (hit.rstrip()) {
-          while (next < text.length() && Character.isWhitespace(text.charAt(next))) {
-            next++;
-          }
-        }
-      }
-      if (end > from) {
-        tokenizePlain(text, from, end, first, out);
-        first = false;
-      }
-      if (hit == null) {
-        break;
-      }
-      out.add(new Token(hit.content(), hit.id(), at, at + hit.content().length()));
-      first = false;
-      from = next;
-    }
-    return out;
-  }
-
   /** Pre-tokenization and BPE of {@code text[from, to)}; {@code first}: whether a prefix space may be added here. */
-  private void tokenizePlain(String text, int from, int to, boolean first, List<Token> out) {
+  @Override
+  void tokenizeSection(String text, int from, int to, boolean first, List<Token> out) {
     String part = text.substring(from, to);
     boolean prefixed = addPrefixSpace && first && !part.startsWith(" ");
     String split = prefixed ? " " + part : part;
