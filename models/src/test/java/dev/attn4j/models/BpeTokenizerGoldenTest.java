@@ -226,7 +226,8 @@ class BpeTokenizerGoldenTest {
   void unsupportedOrMalformedFilesAreClearErrors() throws IOException {
     String json = Files.readString(Refs.bpe().resolve("tokenizer.json"));
     String[][] bad = {
-        {"\"type\":\"BPE\"", "\"type\":\"Unigram\"", "tokenizer model 'Unigram' is not supported"},
+        {"\"type\":\"BPE\"", "\"type\":\"WordLevel\"", "tokenizer model 'WordLevel' is not supported"},
+        {"\"type\":\"BPE\"", "\"type\":\"Unigram\"", "model.vocab must be a non-empty list of [piece, score]"},
         {"\"continuing_subword_prefix\":\"\"", "\"continuing_subword_prefix\":\"##\"", "only plain byte-level BPE"},
         {"\"pre_tokenizer\":{\"type\":\"ByteLevel\"", "\"pre_tokenizer\":{\"type\":\"Whitespace\"", "ByteLevel pre-tokenizer"},
         {"\"normalizer\":null", "\"normalizer\":{\"type\":\"NFKC\"}", "normalizer (NFKC) is not supported"},

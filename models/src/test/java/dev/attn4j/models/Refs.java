@@ -46,6 +46,15 @@ final class Refs {
     }
   }
 
+  /** The folder of the test Unigram (XLM-R layout) tokenizer and its Rust-tokenizers goldens ({@code src/test/resources/unigram}). */
+  static Path unigram() {
+    try {
+      return Path.of(Refs.class.getResource("/unigram/tokenizer.json").toURI()).getParent();
+    } catch (java.net.URISyntaxException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   static JsonNode json(Path file) {
     try {
       return JSON.readTree(file.toFile());

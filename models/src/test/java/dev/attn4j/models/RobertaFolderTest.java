@@ -39,11 +39,15 @@ class RobertaFolderTest {
     Path bpe = Refs.bpe();
     Files.copy(bpe.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
     Files.copy(bpe.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
-    int vocab = 4261;
+    return folder(fileLayers, "roberta", 4261);
+  }
+
+  /** The folder's config.json and weights, for a tokenizer of {@code vocab} tokens already in place. */
+  private Path folder(int fileLayers, String modelType, int vocab) throws IOException {
     Files.writeString(dir.resolve("config.json"), """
-        {"architectures": ["RobertaForMaskedLM"], "model_type": "roberta", "vocab_size": %d, "hidden_size": %d, "num_hidden_layers": 1,
+        {"architectures": ["RobertaForMaskedLM"], "model_type": "%s", "vocab_size": %d, "hidden_size": %d, "num_hidden_layers": 1,
          "num_attention_heads": 2, "intermediate_size": 16, "hidden_act": "gelu", "max_position_embeddings": %d, "type_vocab_size": 1,
-         "layer_norm_eps": 1e-5, "pad_token_id": 1}""".formatted(vocab, HIDDEN, POSITIONS));
+         "layer_norm_eps": 1e-5, "pad_token_id": 1}""".formatted(modelType, vocab, HIDDEN, POSITIONS));
     Random random = new Random(7);
     try (TensorScope scope = TensorScope.open()) {
       Map<String, Tensor> w = new LinkedHashMap<>();
@@ -135,6 +139,22 @@ class RobertaFolderTest {
       assertInstanceOf(ByteLevelBpeTokenizer.class, model.tokenizer());
       assertEquals(List.of("<s>", "The", "<mask>", "Ġsat", ".", "</s>"),
           model.tokenizer().encode("The <mask> sat.", null, 18).tokens().stream().map(dev.attn4j.models.tokenizer.Token::text).toList());
+    }
+  }
+
+  /** An XLM-RoBERTa folder: the SentencePiece Unigram tokenizer.json, the same weights layout. */
+  @Test
+  void xlmRobertaLoadsWithItsUnigramTokenizer() throws IOException {
+    Files.copy(Refs.unigram().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+    try (BertModel model = BertModel.load(folder(1, "xlm-roberta", 1002))) {
+      assertInstanceOf(dev.attn4j.models.tokenizer.UnigramTokenizer.class, model.tokenizer());
+      assertEquals(2, model.config().positionOffset());
+      assertEquals(model.tokenizer().id("<mask>"), model.tokenizer().maskId());
+      assertEquals(1, model.tokenizer().padId());
+      BatchEncoding enc = model.tokenizer().encodeBatch(List.of("Der schnelle braune Fuchs springt über den faulen Hund.", "<mask>"), null,
+          model.config().maxSequenceLength());
+      assertEquals(POSITIONS - 2, enc.sequenceLength());
+      model.validate(ModelInput.of(enc));
     }
   }
 }

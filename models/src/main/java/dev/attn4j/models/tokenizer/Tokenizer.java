@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * Text to token ids for an encoder: the tokens of a text or a pair of texts, special tokens around them as the
  * model was trained with, truncated to a length, with each token's span in the original text. Implementations:
- * {@link BertTokenizer} (WordPiece) and {@link ByteLevelBpeTokenizer} (RoBERTa's and GPT-2's byte-level BPE).
+ * {@link BertTokenizer} (WordPiece), {@link ByteLevelBpeTokenizer} (RoBERTa's and GPT-2's byte-level BPE) and
+ * {@link UnigramTokenizer} (XLM-RoBERTa's SentencePiece Unigram).
  *
  * <p>Implementations are immutable and thread-safe.
  *
@@ -64,8 +65,8 @@ public interface Tokenizer {
 
   /**
    * The tokenizer of a Hugging Face model folder: WordPiece from {@code vocab.txt} (with
-   * {@code tokenizer_config.json}) when present, else whatever {@code tokenizer.json} holds, WordPiece or
-   * byte-level BPE, else a slow RoBERTa tokenizer's {@code vocab.json} and {@code merges.txt}.
+   * {@code tokenizer_config.json}) when present, else whatever {@code tokenizer.json} holds (WordPiece, byte-level
+   * BPE or SentencePiece Unigram), else a slow RoBERTa tokenizer's {@code vocab.json} and {@code merges.txt}.
    *
    * @throws ModelFormatException if there is no tokenizer, it is malformed, or of a kind attn4j does not implement
    */
@@ -77,7 +78,8 @@ public interface Tokenizer {
       return switch (type) {
         case "WordPiece" -> BertTokenizer.fromTokenizerJson(tokenizerJson, root);
         case "BPE" -> ByteLevelBpeTokenizer.fromTokenizerJson(tokenizerJson, root);
-        default -> throw new ModelFormatException(tokenizerJson + ": tokenizer model '" + type + "' is not supported (WordPiece, byte-level BPE)");
+        case "Unigram" -> UnigramTokenizer.fromTokenizerJson(tokenizerJson, root);
+        default -> throw new ModelFormatException(tokenizerJson + ": tokenizer model '" + type + "' is not supported (WordPiece, byte-level BPE, Unigram)");
       };
     }
     if (!Files.isRegularFile(dir.resolve("vocab.txt")) && Files.isRegularFile(dir.resolve(SlowBpeFiles.VOCAB))) {
