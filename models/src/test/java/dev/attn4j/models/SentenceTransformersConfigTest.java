@@ -41,6 +41,9 @@ class SentenceTransformersConfigTest {
     assertEquals(Optional.of(new SentenceTransformersConfig(Pooling.CLS, true)), SentenceTransformersConfig.read(folder(modes(true, false, false, false), true)));
     assertEquals(Optional.of(new SentenceTransformersConfig(Pooling.MEAN, false)), SentenceTransformersConfig.read(folder(modes(false, true, false, false), false)));
     assertEquals(Optional.of(new SentenceTransformersConfig(Pooling.MAX, true)), SentenceTransformersConfig.read(folder(modes(false, false, true, false), true)));
+    // The folder named relatively and through ".".
+    assertEquals(Optional.of(new SentenceTransformersConfig(Pooling.MAX, true)),
+        SentenceTransformersConfig.read(Path.of("").toAbsolutePath().relativize(dir).resolve(".")));
   }
 
   @Test

@@ -61,6 +61,10 @@ class ShardedWeightsTest {
       assertEquals(List.of(), model.unusedWeights());
       assertEquals(3, model.config().layers());
     }
+    // The folder named relatively and through ".": the shards are still its own files.
+    try (BertModel model = BertModel.load(Path.of("").toAbsolutePath().relativize(dir).resolve("."))) {
+      assertEquals(3, model.config().layers());
+    }
   }
 
   @Test

@@ -176,8 +176,10 @@ public record SentenceTransformersConfig(Pooling pooling, boolean normalize, Lis
   /** The folder of module {@code m}, which must lie inside the model folder. */
   private static Path folder(Path dir, Path modules, JsonNode m, String what) throws ModelFormatException {
     String path = m.path("path").asText("");
-    Path resolved = dir.resolve(path).normalize();
-    if (path.isEmpty() || !resolved.startsWith(dir.normalize())) {
+    // Absolute, so that a model folder given as "." or "model/.." compares as the folder it names.
+    Path base = dir.toAbsolutePath().normalize();
+    Path resolved = base.resolve(path).normalize();
+    if (path.isEmpty() || !resolved.startsWith(base) || resolved.equals(base)) {
       throw new ModelFormatException(modules + ": the " + what + " module's path '" + path + "' is not a folder inside the model");
     }
     return resolved;

@@ -68,9 +68,11 @@ public final class WeightFiles implements AutoCloseable {
       for (var it = map.fields(); it.hasNext(); ) {
         var e = it.next();
         String shard = e.getValue().asText("");
-        Path path = dir.resolve(shard).normalize();
-        // A shard is a file of this folder: the index must not point the loader anywhere else.
-        if (!e.getValue().isTextual() || shard.isEmpty() || !dir.normalize().equals(path.getParent())) {
+        // A shard is a file of this folder: the index must not point the loader anywhere else. Absolute, so that a
+        // folder given as "." compares as the folder it names.
+        Path base = dir.toAbsolutePath().normalize();
+        Path path = base.resolve(shard).normalize();
+        if (!e.getValue().isTextual() || shard.isEmpty() || !base.equals(path.getParent())) {
           throw new ModelFormatException(index + ": tensor '" + e.getKey() + "' names shard " + e.getValue() + ", which is not a file of this folder");
         }
         SafeTensors f = shards.get(shard);
