@@ -38,8 +38,6 @@ public final class BertTokenizer extends VocabularyTokenizer {
   private final int unk;
   private final int cls;
   private final int sep;
-  private final int pad;
-  private final int mask;
 
   /**
    * A tokenizer over {@code vocabulary} (index = id).
@@ -50,15 +48,17 @@ public final class BertTokenizer extends VocabularyTokenizer {
    * @throws IllegalArgumentException if a token repeats or {@code [UNK]}, {@code [CLS]}, {@code [SEP]} or {@code [PAD]} is missing
    */
   public BertTokenizer(List<String> vocabulary, boolean lowerCase, Boolean stripAccents, boolean chineseChars) {
-    super(index(vocabulary), vocabulary.toArray(String[]::new));
+    this(index(vocabulary), vocabulary.toArray(String[]::new), lowerCase, stripAccents, chineseChars);
+  }
+
+  private BertTokenizer(Map<String, Integer> vocab, String[] byId, boolean lowerCase, Boolean stripAccents, boolean chineseChars) {
+    super(vocab, byId, required(vocab, "[PAD]"), vocab.getOrDefault("[MASK]", -1));
     this.lowerCase = lowerCase;
     this.stripAccents = stripAccents == null ? lowerCase : stripAccents;
     this.chineseChars = chineseChars;
-    this.unk = required("[UNK]");
-    this.cls = required("[CLS]");
-    this.sep = required("[SEP]");
-    this.pad = required("[PAD]");
-    this.mask = vocab.getOrDefault("[MASK]", -1);
+    this.unk = required(vocab, "[UNK]");
+    this.cls = required(vocab, "[CLS]");
+    this.sep = required(vocab, "[SEP]");
   }
 
   /** Token to id of a vocabulary listed by id; a token listed twice is an error. */
@@ -72,7 +72,7 @@ public final class BertTokenizer extends VocabularyTokenizer {
     return Collections.unmodifiableMap(v);
   }
 
-  private int required(String token) {
+  private static int required(Map<String, Integer> vocab, String token) {
     Integer id = vocab.get(token);
     if (id == null) {
       throw new IllegalArgumentException("vocabulary has no " + token + " token");
@@ -167,18 +167,6 @@ public final class BertTokenizer extends VocabularyTokenizer {
   }
 
   // ---- vocabulary ----------------------------------------------------------------------------
-
-  /** Id of {@code [PAD]}. */
-  @Override
-  public int padId() {
-    return pad;
-  }
-
-  /** Id of {@code [MASK]}, or -1 when the vocabulary has none. */
-  @Override
-  public int maskId() {
-    return mask;
-  }
 
   /** Whether the text is lower-cased. */
   public boolean lowerCase() {

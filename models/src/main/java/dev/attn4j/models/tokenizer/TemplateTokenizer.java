@@ -33,18 +33,14 @@ abstract class TemplateTokenizer extends VocabularyTokenizer {
   final List<AddedToken> added;
   final Template single;
   final Template pair;
-  final int pad;
-  final int mask;
 
   TemplateTokenizer(Map<String, Integer> vocab, String[] byId, List<AddedToken> added, Template single, Template pair, int pad, int mask) {
-    super(vocab, byId);
+    super(vocab, byId, pad, mask);
     List<AddedToken> sorted = new ArrayList<>(added);
     sorted.sort(Comparator.comparingInt((AddedToken t) -> -t.content().length()));
     this.added = List.copyOf(sorted);
     this.single = single;
     this.pair = pair;
-    this.pad = pad;
-    this.mask = mask;
   }
 
   /**
@@ -65,18 +61,6 @@ abstract class TemplateTokenizer extends VocabularyTokenizer {
   static boolean isWhitespace(int c) {
     return c >= 0x9 && c <= 0xd || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 || c >= 0x2000 && c <= 0x200a || c == 0x2028 || c == 0x2029
         || c == 0x202f || c == 0x205f || c == 0x3000;
-  }
-
-  // ---- vocabulary ----------------------------------------------------------------------------
-
-  @Override
-  public int padId() {
-    return pad;
-  }
-
-  @Override
-  public int maskId() {
-    return mask;
   }
 
   /** {@inheritDoc} The template's token types (RoBERTa: 0 throughout, so the model needs one token type). */

@@ -3,18 +3,32 @@ package dev.attn4j.models.tokenizer;
 import java.util.Map;
 
 /**
- * The vocabulary half of a {@link Tokenizer}, shared by the WordPiece and BPE tokenizers: token to id and back.
- * Immutable; subclasses must stay immutable and thread-safe too.
+ * The vocabulary half of a {@link Tokenizer}, shared by every tokenizer: token to id and back, and the padding and
+ * mask ids. Immutable; subclasses must stay immutable and thread-safe too.
  */
 abstract class VocabularyTokenizer implements Tokenizer {
   /** Token to id; unmodifiable. */
   final Map<String, Integer> vocab;
   /** Id to token; never written after construction. */
   final String[] byId;
+  private final int pad;
+  private final int mask;
 
-  VocabularyTokenizer(Map<String, Integer> vocab, String[] byId) {
+  VocabularyTokenizer(Map<String, Integer> vocab, String[] byId, int pad, int mask) {
     this.vocab = vocab;
     this.byId = byId;
+    this.pad = pad;
+    this.mask = mask;
+  }
+
+  @Override
+  public final int padId() {
+    return pad;
+  }
+
+  @Override
+  public final int maskId() {
+    return mask;
   }
 
   @Override
