@@ -39,6 +39,12 @@ final class Normalized {
     return new Normalized(cps, s, e);
   }
 
+  /** The code points {@code [from, to)}, with their alignments, as a string of their own. */
+  Normalized slice(int from, int to) {
+    return new Normalized(java.util.Arrays.copyOfRange(cps, from, to), java.util.Arrays.copyOfRange(start, from, to),
+        java.util.Arrays.copyOfRange(end, from, to));
+  }
+
   int length() {
     return cps.length;
   }

@@ -17,8 +17,9 @@ import java.util.regex.PatternSyntaxException;
 /**
  * SentencePiece Unigram, the tokenizer of XLM-RoBERTa and the multilingual models built on it (multilingual-e5,
  * paraphrase-multilingual-MiniLM), read from a Hugging Face {@code tokenizer.json}: added tokens matched first, then
- * each section normalized ({@code Precompiled} charsmap, {@code Replace}, {@code Strip}, in a {@code Sequence}), spaces
- * turned into {@code ▁} with one put in front ({@code Metaspace}), split before each {@code ▁}, and each piece cut
+ * each section normalized ({@code Precompiled} charsmap, {@code Replace}, {@code Strip}, in a {@code Sequence}), split on
+ * whitespace if a {@code WhitespaceSplit} comes first, spaces turned into {@code ▁} with one put in front
+ * ({@code Metaspace}), split before each {@code ▁}, and each piece cut
  * into the vocabulary's pieces that maximize the sum of their log-probabilities (Viterbi; a character no piece covers
  * is the unknown token, and unknown neighbours fuse into one). Token spans are UTF-16 indices into the original text,
  * mapped back through the normalization as Hugging Face maps them.
@@ -42,12 +43,14 @@ public final class UnigramTokenizer extends TemplateTokenizer {
   private final int replacement;
   private final Prepend prepend;
   private final boolean split;
+  private final boolean whitespaceSplit;
 
   /** When {@code Metaspace} puts its replacement in front of a section. */
   private enum Prepend { ALWAYS, FIRST, NEVER }
 
   private UnigramTokenizer(String[] byId, Map<String, Integer> vocab, Map<String, Integer> pieces, double[] scores, int unk, List<AddedToken> added,
-      Template single, Template pair, int pad, int mask, List<Consumer<Normalized>> normalizers, int replacement, Prepend prepend, boolean split) {
+      Template single, Template pair, int pad, int mask, List<Consumer<Normalized>> normalizers, int replacement, Prepend prepend, boolean split,
+      boolean whitespaceSplit) {
     super(vocab, byId, added, single, pair, pad, mask);
     this.pieces = pieces;
     this.scores = scores;
@@ -62,6 +65,7 @@ public final class UnigramTokenizer extends TemplateTokenizer {
     this.replacement = replacement;
     this.prepend = prepend;
     this.split = split;
+    this.whitespaceSplit = whitespaceSplit;
   }
 
   /**
@@ -118,8 +122,15 @@ public final class UnigramTokenizer extends TemplateTokenizer {
     List<Consumer<Normalized>> normalizers = new ArrayList<>();
     normalizers(file, root.path("normalizer"), normalizers);
     JsonNode pre = root.path("pre_tokenizer");
+    // Some converters put WhitespaceSplit in front of Metaspace: words split on whitespace first, each its own piece.
+    boolean whitespaceSplit = "Sequence".equals(pre.path("type").asText()) && pre.path("pretokenizers").size() == 2
+        && "WhitespaceSplit".equals(pre.path("pretokenizers").get(0).path("type").asText());
+    if (whitespaceSplit) {
+      pre = pre.path("pretokenizers").get(1);
+    }
     if (!"Metaspace".equals(pre.path("type").asText())) {
-      throw new ModelFormatException(file + ": a Unigram tokenizer needs the Metaspace pre-tokenizer, got " + pre.path("type"));
+      throw new ModelFormatException(file + ": a Unigram tokenizer needs the Metaspace pre-tokenizer (alone or after WhitespaceSplit), got "
+          + root.path("pre_tokenizer").path("type"));
     }
     String rep = pre.path("replacement").asText("\u2581");
     if (rep.codePointCount(0, rep.length()) != 1) {
@@ -140,7 +151,7 @@ public final class UnigramTokenizer extends TemplateTokenizer {
     Template[] templates = templates(file, root.path("post_processor"), vocab);
     return new UnigramTokenizer(byId.toArray(String[]::new), Collections.unmodifiableMap(vocab), Collections.unmodifiableMap(pieces), scores,
         unkNode.asInt(), added, templates[0], templates[1], idOf(vocab, "<pad>", "[PAD]"), idOf(vocab, "<mask>", "[MASK]"), List.copyOf(normalizers),
-        rep.codePointAt(0), prepend, Json.bool(pre, "split", true, file));
+        rep.codePointAt(0), prepend, Json.bool(pre, "split", true, file), whitespaceSplit);
   }
 
   /** Appends the steps of normalizer {@code n} (null or missing: none). */
@@ -205,8 +216,29 @@ public final class UnigramTokenizer extends TemplateTokenizer {
     for (Consumer<Normalized> step : normalizers) {
       step.accept(n);
     }
+    if (!whitespaceSplit) {
+      metaspace(n, out);
+      return;
+    }
+    for (int i = 0; i < n.length(); ) {
+      if (isWhitespace(n.codePoint(i))) {
+        i++;
+        continue;
+      }
+      int end = i;
+      while (end < n.length() && !isWhitespace(n.codePoint(end))) {
+        end++;
+      }
+      metaspace(n.slice(i, end), out);
+      i = end;
+    }
+  }
+
+  /** Metaspace and the model on one normalized piece: spaces to the replacement, one put in front, split before each. */
+  private void metaspace(Normalized n, List<Token> out) {
     n.replace(SPACE, Character.toString(replacement));
-    if (n.length() > 0 && n.codePoint(0) != replacement && (prepend == Prepend.ALWAYS || prepend == Prepend.FIRST && first)) {
+    // "first" means the piece that starts the original text, as Hugging Face decides it from the alignment.
+    if (n.length() > 0 && n.codePoint(0) != replacement && (prepend == Prepend.ALWAYS || prepend == Prepend.FIRST && n.originalStart(0) == 0)) {
       n.prepend(replacement);
     }
     // Split before each replacement character, which stays with the text after it.
