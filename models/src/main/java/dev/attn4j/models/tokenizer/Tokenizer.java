@@ -89,8 +89,10 @@ public interface Tokenizer {
   }
 
   /**
-   * Hugging Face's {@code longest_first} truncation: drops tokens from the end of the longer segment (the second on a
-   * tie) until {@code a} and {@code b} hold at most {@code budget} tokens together.
+   * Hugging Face's {@code longest_first} truncation as its Python tokenizers do it: drops tokens from the end of the
+   * longer segment (the second on a tie) until {@code a} and {@code b} hold at most {@code budget} tokens together. Its
+   * Rust ("fast") tokenizers split differently when both segments must shrink: the shorter (the first on a tie) keeps
+   * {@code budget / 2}, so a pair can end one token apart from them (10 + 10 tokens into 15: 8 + 7 here, 7 + 8 there).
    *
    * @return whether any token was dropped
    */
