@@ -1,4 +1,5 @@
-// Writes differential.json: seeded random texts of awkward characters and real words, with the ids and spans that
+// Writes differential.json: seeded random texts of awkward characters and real words (every fourth as a pair with the
+// next), with the ids, type ids, segment ids and spans that
 // Hugging Face's Rust tokenizers library (the napi build @anush008/tokenizers) gives for three tokenizer.json files:
 // all-MiniLM-L6-v2's WordPiece (from ../shared/refs), and the byte-level BPE and Unigram test tokenizers beside this
 // folder. Spans are converted from code points to UTF-16 indices. Not part of the build; regenerate in this folder with
@@ -47,15 +48,18 @@ function utf16(s) {
     for (let k = 0; k < n; k++) t += PARTS[Math.floor(random() * PARTS.length)];
     texts.push(t);
   }
-  const out = { source: "tokenizers (Rust) 0.6.0 napi build @anush008/tokenizers, Tokenizer.encode with special tokens; spans in UTF-16", texts, results: {} };
+  // Every fourth text also as the first of a pair, with the next text as the second.
+  const pairs = texts.map((t, i) => (i % 4 === 0 ? texts[(i + 1) % texts.length] : null));
+  const out = { source: "tokenizers (Rust) 0.6.0 napi build @anush008/tokenizers, Tokenizer.encode with special tokens; spans in UTF-16", texts, pairs, results: {} };
   for (const [name, file] of Object.entries(files)) {
     const tok = Tokenizer.fromString(fs.readFileSync(file, "utf8"));
     out.results[name] = [];
-    for (const t of texts) {
-      const e = await tok.encode(t, null);
-      const map = utf16(t);
-      const seq = e.getSequenceIds();
-      out.results[name].push({ ids: e.getIds(), spans: e.getOffsets().map(([s, u], k) => (seq[k] === null || seq[k] === undefined ? [s, u] : [map[s], map[u]])) });
+    for (let i = 0; i < texts.length; i++) {
+      const e = await tok.encode(texts[i], pairs[i]);
+      const maps = [utf16(texts[i]), pairs[i] === null ? null : utf16(pairs[i])];
+      const seq = e.getSequenceIds().map((x) => (x === null || x === undefined ? -1 : x));
+      out.results[name].push({ ids: e.getIds(), type_ids: e.getTypeIds(), sequence_ids: seq,
+        spans: e.getOffsets().map(([s, u], k) => (seq[k] < 0 ? [s, u] : [maps[seq[k]][s], maps[seq[k]][u]])) });
     }
   }
   fs.writeFileSync(__dirname + "/differential.json", JSON.stringify(out));

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * 400 seeded random texts of awkward characters and words through all three tokenizer kinds, against Hugging Face's
+ * 400 seeded random texts of awkward characters and words (every fourth as a pair) through all three tokenizer kinds, against Hugging Face's
  * Rust tokenizers library on the same files ({@code differential/make_differential.cjs} wrote the expectations): the
  * WordPiece of all-MiniLM-L6-v2 (attn4j reads its vocab.txt, the library its tokenizer.json), the byte-level BPE and
- * the Unigram test tokenizers. Ids and spans must be equal.
+ * the Unigram test tokenizers. Ids, spans, type and segment ids must be equal.
  */
 class TokenizerDifferentialTest {
   @TestFactory
@@ -32,14 +32,20 @@ class TokenizerDifferentialTest {
         List<String> mismatches = new ArrayList<>();
         for (int i = 0; i < d.path("texts").size(); i++) {
           String text = d.path("texts").get(i).asText();
+          String pair = d.path("pairs").get(i).isNull() ? null : d.path("pairs").get(i).asText();
           JsonNode expected = d.path("results").path(kind.getKey()).get(i);
-          Encoding e = kind.getValue().encode(text, null, 100_000);
+          Encoding e = kind.getValue().encode(text, pair, 100_000);
           List<String> want = new ArrayList<>();
           for (int k = 0; k < expected.path("ids").size(); k++) {
             JsonNode span = expected.path("spans").get(k);
-            want.add(expected.path("ids").get(k).asInt() + "@" + span.get(0).asInt() + "-" + span.get(1).asInt());
+            want.add(expected.path("ids").get(k).asInt() + "@" + span.get(0).asInt() + "-" + span.get(1).asInt() + " type " + expected.path("type_ids").get(k).asInt()
+                + " seq " + expected.path("sequence_ids").get(k).asInt());
           }
-          List<String> got = e.tokens().stream().map(t -> t.id() + "@" + t.start() + "-" + t.end()).toList();
+          List<String> got = new ArrayList<>();
+          for (int k = 0; k < e.length(); k++) {
+            var t = e.tokens().get(k);
+            got.add(t.id() + "@" + t.start() + "-" + t.end() + " type " + e.typeIds()[k] + " seq " + e.sequenceIds()[k]);
+          }
           if (!want.equals(got)) {
             mismatches.add(i + " '" + text.replace("\n", "\\n") + "': want " + want + " got " + got);
           }
