@@ -52,8 +52,8 @@ const pairs = [["What is the capital of France?", "Paris is the capital of Franc
 })();
 
 // Variants of the same tokenizer.json as other checkpoints write them: the pre-0.14 Metaspace flag, prepend_scheme
-// "first" and "never", no split, WhitespaceSplit before Metaspace, and the newer converters' Strip + Replace("▁")
-// normalizer.
+// "first" and "never", no split, WhitespaceSplit before Metaspace, <mask> matched in the normalized text, and the newer
+// converters' Strip + Replace("▁") normalizer.
 (async () => {
   const base = JSON.parse(fs.readFileSync(__dirname + "/tokenizer.json", "utf8"));
   const precompiled = base.normalizer.normalizers[0];
@@ -62,18 +62,19 @@ const pairs = [["What is the capital of France?", "Paris is the capital of Franc
     first: (j) => { j.pre_tokenizer.prepend_scheme = "first"; },
     never: (j) => { j.pre_tokenizer.prepend_scheme = "never"; },
     nosplit: (j) => { j.pre_tokenizer.split = false; },
+    masknorm: (j) => { j.added_tokens[4].normalized = true; },
     wsplit: (j) => { j.pre_tokenizer = { type: "Sequence", pretokenizers: [{ type: "WhitespaceSplit" }, { type: "Metaspace", replacement: "\u2581", add_prefix_space: true }] }; },
     wsplitfirst: (j) => { j.pre_tokenizer = { type: "Sequence", pretokenizers: [{ type: "WhitespaceSplit" }, { type: "Metaspace", replacement: "\u2581", prepend_scheme: "first", split: true }] }; },
     strip: (j) => { j.normalizer = { type: "Sequence", normalizers: [precompiled, { type: "Strip", strip_left: false, strip_right: true },
       { type: "Replace", pattern: { Regex: " {2,}" }, content: "\u2581" }] }; },
   };
-  const texts = ["Hello world!", "  two  leading, trailing  ", "a<mask>b <s>c", "The <mask> sat.", "Café  ﬁ ½", "", "\u0001x\ty\n", " <mask>z"];
+  const texts = ["Hello world!", "  two  leading, trailing  ", "a<mask>b <s>c", "The <mask> sat.", "Café  ﬁ ½", "", "\u0001x\ty\n", " <mask>z", "x \uff1cmask\uff1e y", "a  <mask>  b"];
   const out = { source: "tokenizers (Rust) 0.6.0 napi build @anush008/tokenizers; variants of tokenizer.json", variants: {} };
   for (const [name, edit] of Object.entries(variants)) {
     const j = JSON.parse(JSON.stringify(base));
     edit(j);
     const t = Tokenizer.fromString(JSON.stringify(j));
-    out.variants[name] = { edit: JSON.stringify({ normalizer: j.normalizer === base.normalizer ? undefined : j.normalizer.normalizers.slice(1), pre_tokenizer: j.pre_tokenizer }), cases: [] };
+    out.variants[name] = { edit: JSON.stringify({ normalizer: j.normalizer.normalizers.slice(1), pre_tokenizer: j.pre_tokenizer, added_tokens: j.added_tokens }), cases: [] };
     for (const text of texts) {
       const e = await t.encode(text, null);
       const map = utf16(text);

@@ -44,14 +44,23 @@ public final class UnigramTokenizer extends TemplateTokenizer {
   private final Prepend prepend;
   private final boolean split;
   private final boolean whitespaceSplit;
+  /**
+   * Added tokens marked {@code normalized}: matched in each section's normalized text rather than the raw one, the
+   * longest first where two start at the same place ({@code <mask>} in XLM-R's file, so that a full-width form of it
+   * matches too, and its lstrip takes the whitespace left after normalization).
+   */
+  private final List<AddedToken> normalizedAdded;
 
   /** When {@code Metaspace} puts its replacement in front of a section. */
   private enum Prepend { ALWAYS, FIRST, NEVER }
 
   private UnigramTokenizer(String[] byId, Map<String, Integer> vocab, Map<String, Integer> pieces, double[] scores, int unk, List<AddedToken> added,
       Template single, Template pair, int pad, int mask, List<Consumer<Normalized>> normalizers, int replacement, Prepend prepend, boolean split,
-      boolean whitespaceSplit) {
+      boolean whitespaceSplit, List<AddedToken> normalizedAdded) {
     super(vocab, byId, added, single, pair, pad, mask);
+    List<AddedToken> sorted = new ArrayList<>(normalizedAdded);
+    sorted.sort(java.util.Comparator.comparingInt((AddedToken t) -> -t.content().length()));
+    this.normalizedAdded = List.copyOf(sorted);
     this.pieces = pieces;
     this.scores = scores;
     this.longestPiece = pieces.keySet().stream().mapToInt(p -> p.codePointCount(0, p.length())).max().orElse(1);
@@ -104,6 +113,7 @@ public final class UnigramTokenizer extends TemplateTokenizer {
     }
     Map<String, Integer> vocab = new HashMap<>(pieces);
     List<AddedToken> added = new ArrayList<>();
+    List<AddedToken> normalizedAdded = new ArrayList<>();
     for (JsonNode a : root.path("added_tokens")) {
       String content = a.path("content").asText("");
       JsonNode id = a.path("id");
@@ -117,7 +127,12 @@ public final class UnigramTokenizer extends TemplateTokenizer {
       } else if (known == null || known != id.asInt()) {
         throw new ModelFormatException(file + ": added token '" + content + "' has id " + id + ", the vocabulary says " + known);
       }
-      added.add(new AddedToken(content, id.asInt(), Json.bool(a, "lstrip", false, file), Json.bool(a, "rstrip", false, file)));
+      if (Json.bool(a, "single_word", false, file)) {
+        throw new ModelFormatException(file + ": added token '" + content + "' is single_word, which is not supported");
+      }
+      // Hugging Face's default for an added token is normalized unless it is special.
+      boolean normalized = Json.bool(a, "normalized", !Json.bool(a, "special", false, file), file);
+      (normalized ? normalizedAdded : added).add(new AddedToken(content, id.asInt(), Json.bool(a, "lstrip", false, file), Json.bool(a, "rstrip", false, file)));
     }
     List<Consumer<Normalized>> normalizers = new ArrayList<>();
     normalizers(file, root.path("normalizer"), normalizers);
@@ -151,7 +166,7 @@ public final class UnigramTokenizer extends TemplateTokenizer {
     Template[] templates = templates(file, root.path("post_processor"), vocab);
     return new UnigramTokenizer(byId.toArray(String[]::new), Collections.unmodifiableMap(vocab), Collections.unmodifiableMap(pieces), scores,
         unkNode.asInt(), added, templates[0], templates[1], idOf(vocab, "<pad>", "[PAD]"), idOf(vocab, "<mask>", "[MASK]"), List.copyOf(normalizers),
-        rep.codePointAt(0), prepend, Json.bool(pre, "split", true, file), whitespaceSplit);
+        rep.codePointAt(0), prepend, Json.bool(pre, "split", true, file), whitespaceSplit, normalizedAdded);
   }
 
   /** Appends the steps of normalizer {@code n} (null or missing: none). */
@@ -215,6 +230,45 @@ public final class UnigramTokenizer extends TemplateTokenizer {
     Normalized n = Normalized.of(text, from, to);
     for (Consumer<Normalized> step : normalizers) {
       step.accept(n);
+    }
+    int from2 = 0;
+    for (int i = 0; i < n.length() && !normalizedAdded.isEmpty(); ) {
+      AddedToken hit = matchAt(n, i);
+      if (hit == null) {
+        i++;
+        continue;
+      }
+      int start = i;
+      int end = i + hit.content().codePointCount(0, hit.content().length());
+      while (hit.lstrip() && start > from2 && isWhitespace(n.codePoint(start - 1))) {
+        start--;
+      }
+      while (hit.rstrip() && end < n.length() && isWhitespace(n.codePoint(end))) {
+        end++;
+      }
+      pretokenize(n.slice(from2, start), out);
+      out.add(new Token(n.text(start, end), hit.id(), n.originalStart(start), n.originalEnd(end)));
+      from2 = end;
+      i = end;
+    }
+    pretokenize(from2 == 0 ? n : n.slice(from2, n.length()), out);
+  }
+
+  /** The normalized added token starting at code point {@code i} of {@code n} (the longest), or null. */
+  private AddedToken matchAt(Normalized n, int i) {
+    for (AddedToken t : normalizedAdded) {
+      int len = t.content().codePointCount(0, t.content().length());
+      if (i + len <= n.length() && n.text(i, i + len).equals(t.content())) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** The pre-tokenizers and the model on one normalized split. */
+  private void pretokenize(Normalized n, List<Token> out) {
+    if (n.length() == 0) {
+      return;
     }
     if (!whitespaceSplit) {
       metaspace(n, out);
