@@ -4,21 +4,11 @@
 // Regenerate (not needed for the build), in this folder: npm install @anush008/tokenizers@0.6.0 && node make_offsets.cjs
 const { Tokenizer } = require("@anush008/tokenizers");
 const fs = require("fs");
+const utf16 = require("../utf16.cjs");
 
 const tok = Tokenizer.fromString(fs.readFileSync(__dirname + "/tokenizer.json", "utf8"));
 const goldens = JSON.parse(fs.readFileSync(__dirname + "/goldens.json", "utf8"));
 
-// UTF-16 index of each code-point index of s (one past the end included).
-function utf16(s) {
-  const at = [];
-  let i = 0;
-  for (const ch of s) {
-    at.push(i);
-    i += ch.length;
-  }
-  at.push(i);
-  return at;
-}
 
 (async () => {
   const out = { source: "tokenizers (Rust) 0.6.0 napi build @anush008/tokenizers, Tokenizer.encode with special tokens; spans in UTF-16", cases: [] };

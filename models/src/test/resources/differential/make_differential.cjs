@@ -6,6 +6,7 @@
 //   npm install @anush008/tokenizers@0.6.0 && node make_differential.cjs /path/to/shared/refs
 const { Tokenizer } = require("@anush008/tokenizers");
 const fs = require("fs");
+const utf16 = require("../utf16.cjs");
 
 const refs = process.argv[2] || __dirname + "/../../../../../../shared/refs";
 const files = {
@@ -28,16 +29,6 @@ function rng(seed) {
   };
 }
 
-function utf16(s) {
-  const at = [];
-  let i = 0;
-  for (const ch of s) {
-    at.push(i);
-    i += ch.length;
-  }
-  at.push(i);
-  return at;
-}
 
 (async () => {
   const random = rng(20261124);

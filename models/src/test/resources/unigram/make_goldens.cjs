@@ -10,19 +10,10 @@
 //   npm install @anush008/tokenizers@0.6.0 && node make_goldens.cjs
 const { Tokenizer } = require("@anush008/tokenizers");
 const fs = require("fs");
+const utf16 = require("../utf16.cjs");
 
 const tok = Tokenizer.fromString(fs.readFileSync(__dirname + "/tokenizer.json", "utf8"));
 
-function utf16(s) {
-  const at = [];
-  let i = 0;
-  for (const ch of s) {
-    at.push(i);
-    i += ch.length;
-  }
-  at.push(i);
-  return at;
-}
 
 const texts = [
   "Hello world!", "The quick brown fox jumps over the lazy dog.", "Der schnelle braune Fuchs springt über den faulen Hund.",
