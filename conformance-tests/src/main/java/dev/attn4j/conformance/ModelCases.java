@@ -24,6 +24,7 @@ import dev.attn4j.models.heads.Pooling;
 import dev.attn4j.models.heads.Prediction;
 import dev.attn4j.models.heads.SentenceEmbeddings;
 import dev.attn4j.models.onnx.OnnxImport;
+import dev.attn4j.models.safetensors.SafeTensors;
 import dev.attn4j.models.tokenizer.BatchEncoding;
 import dev.attn4j.models.tokenizer.Encoding;
 import dev.attn4j.spi.Backend;
@@ -64,7 +65,8 @@ final class ModelCases implements AutoCloseable {
   private final boolean exactDecisions;
   private final Map<Path, BertModel> models = new HashMap<>();
   /** RoBERTa-layout copies of BERT folders ({@link RobertaLayout}), written on first use and deleted by {@link #close()}. */
-  private final Map<Path, Path> robertaCopies = new HashMap<>();
+  /** Checkpoints rewritten in another family's layout, by layout and source folder. */
+  private final Map<String, Path> layoutCopies = new HashMap<>();
 
   ModelCases(Backend backend, Tolerances tol, ReferenceData refs) {
     this.backend = backend;
@@ -101,6 +103,7 @@ final class ModelCases implements AutoCloseable {
         dynamicTest("closing a model releases the backend's prepared copies of its weights", () -> closeReleasesPreparedCopies(dir))))));
     refs.model(HEADS).ifPresent(dir -> nodes.add(dynamicContainer("task heads", headCases(dir))));
     nodes.add(dynamicContainer("RoBERTa layout", robertaCases()));
+    nodes.add(dynamicContainer("DistilBERT layout", distilBertCases()));
     return nodes;
   }
 
@@ -141,7 +144,8 @@ final class ModelCases implements AutoCloseable {
       boolean padding = paddingComparable(model);
       Budget.check("last_hidden_state", expected, out.lastHiddenState().toArray(),
           i -> mask[i / (seq * h)][i / h % seq] == 1 ? tol.hiddenState() : padding ? tol.paddedHiddenState(paddedTolerance) : Double.POSITIVE_INFINITY);
-      if (g.path("pooler_output").isNull()) {
+      // DistilBERT has no pooler by design; its layout of a checkpoint that has one drops it.
+      if (g.path("pooler_output").isNull() || model.config().modelType().equals("distilbert")) {
         assertNull(out.pooled(), "this checkpoint has no pooler");
       } else {
         within("pooler_output", g.path("pooler_output"), out.pooled().toArray(), tol.pooler());
@@ -300,18 +304,116 @@ final class ModelCases implements AutoCloseable {
     return tests;
   }
 
+  /**
+   * The synthetic checkpoints rewritten in DistilBERT's layout (see {@link DistilBertLayout}) against the BERT goldens
+   * whose inputs have only token type 0 (DistilBERT has no token types): the encoder, the masked-LM head, token
+   * classification, and a seeded sequence head against a float64 oracle.
+   */
+  private List<DynamicNode> distilBertCases() {
+    List<DynamicNode> tests = new ArrayList<>();
+    refs.model("synthetic-bert-tiny").ifPresent(dir -> {
+      for (Path c : ReferenceData.cases(dir.resolve("golden/public"))) {
+        if (onlyTypeZero(c)) {
+          tests.add(dynamicTest("DistilBERT forward synthetic-bert-tiny/" + c.getFileName(), () -> {
+            forward(distilBert(dir), c, ENCODERS.get("synthetic-bert-tiny"));
+            distilBertSequenceHead(model(distilBert(dir)), ReferenceData.json(c));
+          }));
+        }
+      }
+    });
+    refs.model(HEADS).ifPresent(root -> {
+      head(tests, root, "mlm", "heads", this::maskedLm, "DistilBERT HEAD ", this::distilBert, ModelCases::onlyTypeZero);
+      head(tests, root, "tokcls", "tokcls", this::tokenClassification, "DistilBERT HEAD ", this::distilBert, ModelCases::onlyTypeZero);
+    });
+    return tests;
+  }
+
+  /**
+   * DistilBERT's sequence head, {@code classifier(relu(pre_classifier(h[:, 0])))}, against the same computed in double
+   * from the golden first-token hidden states and the (seeded) head weights of the layout's copy.
+   */
+  private void distilBertSequenceHead(BertModel model, JsonNode g) {
+    BatchEncoding enc = encode(model, g);
+    int h = model.config().hiddenSize();
+    int labels = model.config().labels().size();
+    try (SafeTensors w = SafeTensors.open(model.directory().resolve("model.safetensors")); TensorScope s = TensorScope.open()) {
+      float[] pw = w.tensor("pre_classifier.weight", s).toArray();
+      float[] pb = w.tensor("pre_classifier.bias", s).toArray();
+      float[] cw = w.tensor("classifier.weight", s).toArray();
+      float[] cb = w.tensor("classifier.bias", s).toArray();
+      double[] expected = new double[enc.batch() * labels];
+      for (int b = 0; b < enc.batch(); b++) {
+        double[] h0 = flatten(g.path("last_hidden_state").get(b).get(0));
+        double[] hidden = new double[h];
+        for (int o = 0; o < h; o++) {
+          double acc = pb[o];
+          for (int i = 0; i < h; i++) {
+            acc += (double) pw[o * h + i] * h0[i];
+          }
+          hidden[o] = Math.max(0, acc);
+        }
+        for (int c = 0; c < labels; c++) {
+          double acc = cb[c];
+          for (int i = 0; i < h; i++) {
+            acc += (double) cw[c * h + i] * hidden[i];
+          }
+          expected[b * labels + c] = acc;
+        }
+      }
+      try (TensorScope scope = TensorScope.open()) {
+        Tensor logits = model.heads().sequenceClassification(backend, scope, model.forward(backend, scope, ModelInput.of(enc), false, false));
+        Budget.within("DistilBERT sequence logits", expected, logits.toArray(), tol.logits(false));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Whether every token of the golden's inputs has token type 0. */
+  private static boolean onlyTypeZero(Path golden) {
+    for (JsonNode row : ReferenceData.json(golden).path("token_type_ids")) {
+      for (JsonNode t : row) {
+        if (t.asInt() != 0) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   private Path roberta(Path bertDir) {
-    return robertaCopies.computeIfAbsent(bertDir, d -> {
+    return layoutCopy("roberta", bertDir, RobertaLayout::write);
+  }
+
+  private Path distilBert(Path bertDir) {
+    return layoutCopy("distilbert", bertDir, DistilBertLayout::write);
+  }
+
+  /** Writes a checkpoint in another layout, once per folder and layout, into a temporary folder that close() deletes. */
+  private interface LayoutWriter {
+    Path write(Path bert, Path out) throws IOException;
+  }
+
+  private Path layoutCopy(String layout, Path bertDir, LayoutWriter writer) {
+    return layoutCopies.computeIfAbsent(layout + ":" + bertDir, key -> {
       try {
-        return RobertaLayout.write(d, Files.createTempDirectory("attn4j-roberta-"));
+        return writer.write(bertDir, Files.createTempDirectory("attn4j-" + layout + "-"));
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot write a RoBERTa copy of " + d, e);
+        throw new UncheckedIOException("cannot write a " + layout + " copy of " + bertDir, e);
       }
     });
   }
 
   private void head(List<DynamicNode> tests, Path root, String task, String folder, HeadCheck check, String label, UnaryOperator<Path> layout) {
+    head(tests, root, task, folder, check, label, layout, c -> true);
+  }
+
+  private void head(List<DynamicNode> tests, Path root, String task, String folder, HeadCheck check, String label, UnaryOperator<Path> layout,
+      java.util.function.Predicate<Path> include) {
     for (Path c : ReferenceData.cases(root.resolve("golden/public/" + task))) {
+      if (!include.test(c)) {
+        continue;
+      }
       tests.add(dynamicTest(label + task + "/" + c.getFileName(), () -> {
         BertModel model = model(layout.apply(root.resolve(folder)));
         JsonNode g = ReferenceData.json(c);
@@ -503,7 +605,7 @@ final class ModelCases implements AutoCloseable {
       m.close();
     }
     models.clear();
-    for (Path copy : robertaCopies.values()) {
+    for (Path copy : layoutCopies.values()) {
       try (var files = Files.walk(copy)) {
         for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(f);
@@ -512,6 +614,6 @@ final class ModelCases implements AutoCloseable {
         // A temporary folder left behind is not a test failure.
       }
     }
-    robertaCopies.clear();
+    layoutCopies.clear();
   }
 }

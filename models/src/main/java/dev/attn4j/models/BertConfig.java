@@ -35,9 +35,11 @@ import java.util.TreeMap;
  *     RoBERTa family, whose position ids count on from its padding index (which padding tokens take)
  * @param multiLabel whether the classification labels are independent ({@code problem_type}
  *     {@code multi_label_classification}: one sigmoid per label) rather than exclusive (a softmax over them)
+ * @param modelType {@code model_type}: {@code bert}, {@code roberta}, {@code xlm-roberta}, {@code camembert} or
+ *     {@code distilbert} (DistilBERT names its sizes and weights its own way, has no token types and no pooler)
  */
 public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, int intermediateSize, Activation activation, int maxPositions,
-    int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures, int positionOffset, boolean multiLabel) {
+    int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures, int positionOffset, boolean multiLabel, String modelType) {
 
   public BertConfig {
     labels = List.copyOf(labels);
@@ -64,8 +66,9 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
   public static BertConfig read(Path file) throws IOException {
     JsonNode root = Json.readObject(file);
     String type = root.path("model_type").asText("bert");
+    boolean distil = type.equals("distilbert");
     int positionOffset = switch (type) {
-      case "bert" -> 0;
+      case "bert", "distilbert" -> 0;
       // RobertaEmbeddings: position ids are padding_idx + 1, + 2, ... for real tokens and padding_idx for padding.
       case "roberta", "xlm-roberta", "camembert" -> {
         JsonNode pad = root.path("pad_token_id");
@@ -75,8 +78,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
         yield pad.asInt(1) + 1;
       }
       default -> throw new ModelFormatException(file + ": model_type '" + type
-          + "' is not supported (supported: bert, roberta, xlm-roberta, camembert, and BERT-shaped checkpoints such as MiniLM)");
+          + "' is not supported (supported: bert, roberta, xlm-roberta, camembert, distilbert, and BERT-shaped checkpoints such as MiniLM)");
     };
+    if (distil && Json.bool(root, "sinusoidal_pos_embds", false, file)) {
+      throw new ModelFormatException(file + ": sinusoidal_pos_embds is not supported (only learned position embeddings)");
+    }
     String positions = root.path("position_embedding_type").asText("absolute");
     if (!positions.equals("absolute")) {
       throw new ModelFormatException(file + ": position_embedding_type '" + positions + "' is not supported (only 'absolute')");
@@ -84,7 +90,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
     if (Json.bool(root, "is_decoder", false, file) || Json.bool(root, "add_cross_attention", false, file)) {
       throw new ModelFormatException(file + ": decoder / cross-attention BERT configurations are not supported");
     }
-    String act = root.path("hidden_act").asText("gelu");
+    String act = root.path(distil ? "activation" : "hidden_act").asText("gelu");
     Activation activation = switch (act) {
       case "gelu" -> Activation.GELU;
       case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> Activation.GELU_TANH;
@@ -122,12 +128,14 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
     if (!epsNode.isMissingNode() && !epsNode.isNull() && !epsNode.isNumber()) {
       throw new ModelFormatException(file + ": 'layer_norm_eps' must be a number, got " + epsNode);
     }
-    double eps = epsNode.asDouble(1e-12);
+    // DistilBERT's LayerNorms are built with eps 1e-12 whatever the file says, and it has no token types.
+    double eps = distil ? 1e-12 : epsNode.asDouble(1e-12);
+    int typeVocab = distil ? 1 : root.has("type_vocab_size") ? Json.positiveInt(root, "type_vocab_size", file) : 2;
     try {
-      return new BertConfig(Json.positiveInt(root, "vocab_size", file), Json.positiveInt(root, "hidden_size", file), Json.positiveInt(root, "num_hidden_layers", file),
-          Json.positiveInt(root, "num_attention_heads", file), Json.positiveInt(root, "intermediate_size", file), activation,
-          Json.positiveInt(root, "max_position_embeddings", file), root.has("type_vocab_size") ? Json.positiveInt(root, "type_vocab_size", file) : 2,
-          (float) eps, Collections.unmodifiableList(labels), architectures, positionOffset, problemType.equals("multi_label_classification"));
+      return new BertConfig(Json.positiveInt(root, "vocab_size", file), Json.positiveInt(root, distil ? "dim" : "hidden_size", file),
+          Json.positiveInt(root, distil ? "n_layers" : "num_hidden_layers", file), Json.positiveInt(root, distil ? "n_heads" : "num_attention_heads", file),
+          Json.positiveInt(root, distil ? "hidden_dim" : "intermediate_size", file), activation, Json.positiveInt(root, "max_position_embeddings", file),
+          typeVocab, (float) eps, Collections.unmodifiableList(labels), architectures, positionOffset, problemType.equals("multi_label_classification"), type);
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file + ": " + e.getMessage(), e);
     }

@@ -30,10 +30,11 @@ import java.util.Set;
 
 /**
  * A BERT-shaped encoder loaded from a Hugging Face folder ({@code config.json}, {@code model.safetensors},
- * {@code vocab.txt}, {@code tokenizer.json} or {@code vocab.json} + {@code merges.txt}: WordPiece or byte-level BPE): embeddings, the attn4j {@link Encoder}, the pooler and
- * whichever task heads the checkpoint carries. BERT and the RoBERTa family (same layers, position ids counted from
- * past the padding index; see {@link BertConfig#positionOffset()}). Parameter names with and without the
- * {@code bert.} or {@code roberta.} prefix are accepted; every tensor the configuration needs is checked for presence
+ * {@code vocab.txt}, {@code tokenizer.json} or {@code vocab.json} + {@code merges.txt}: WordPiece, byte-level BPE or
+ * SentencePiece Unigram): embeddings, the attn4j {@link Encoder}, the pooler and whichever task heads the checkpoint
+ * carries. BERT, DistilBERT (its own parameter names, no token types, no pooler) and the RoBERTa family (same layers,
+ * position ids counted from past the padding index; see {@link BertConfig#positionOffset()}). Parameter names with and without the
+ * {@code bert.}, {@code roberta.} or {@code distilbert.} prefix are accepted; every tensor the configuration needs is checked for presence
  * and shape at load.
  *
  * <p>Runs on any {@link Backend}. Immutable after loading and safe to share across threads: each
@@ -72,17 +73,24 @@ public final class BertModel implements AutoCloseable {
     int h = config.hiddenSize();
     this.wordEmbeddings = p.get("embeddings.word_embeddings.weight", config.vocabSize(), h);
     this.positionEmbeddings = p.get("embeddings.position_embeddings.weight", config.maxPositions(), h);
-    this.typeEmbeddings = p.get("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
+    LayerNames names = config.modelType().equals("distilbert") ? LayerNames.DISTILBERT : LayerNames.BERT;
+    if (names == LayerNames.DISTILBERT) {
+      // DistilBERT has no token types: one zero row stands for type 0, so the embedding sum is the same code path.
+      this.typeEmbeddings = weights.allocate(1, h);
+      this.typeEmbeddings.fill(0f);
+    } else {
+      this.typeEmbeddings = p.get("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
+    }
     this.embeddingNorm = p.layerNorm("embeddings.LayerNorm");
     List<EncoderLayer> layers = new ArrayList<>();
     for (int i = 0; i < config.layers(); i++) {
-      String l = "encoder.layer." + i + ".";
-      Linear q = p.linear(l + "attention.self.query", h, h);
-      Linear k = p.linear(l + "attention.self.key", h, h);
-      Linear v = p.linear(l + "attention.self.value", h, h);
-      MultiHeadAttention attention = MultiHeadAttention.fused(config.heads(), fuse(q, k, v), p.linear(l + "attention.output.dense", h, h));
-      layers.add(new EncoderLayer(attention, p.layerNorm(l + "attention.output.LayerNorm"), p.linear(l + "intermediate.dense", config.intermediateSize(), h),
-          p.linear(l + "output.dense", h, config.intermediateSize()), p.layerNorm(l + "output.LayerNorm"), config.activation(), NormPlacement.POST));
+      String l = names.layer() + i + ".";
+      Linear q = p.linear(l + names.query(), h, h);
+      Linear k = p.linear(l + names.key(), h, h);
+      Linear v = p.linear(l + names.value(), h, h);
+      MultiHeadAttention attention = MultiHeadAttention.fused(config.heads(), fuse(q, k, v), p.linear(l + names.attentionOutput(), h, h));
+      layers.add(new EncoderLayer(attention, p.layerNorm(l + names.attentionNorm()), p.linear(l + names.up(), config.intermediateSize(), h),
+          p.linear(l + names.down(), h, config.intermediateSize()), p.layerNorm(l + names.outputNorm()), config.activation(), NormPlacement.POST));
     }
     this.encoder = new Encoder(layers, null);
     this.pooler = p.has("pooler.dense.weight") ? p.linear("pooler.dense", h, h) : null;
@@ -95,6 +103,15 @@ public final class BertModel implements AutoCloseable {
           String.join(", ", unusedWeights.subList(0, Math.min(WARN_NAMES, unusedWeights.size())))
               + (unusedWeights.size() > WARN_NAMES ? ", ..." : ""));
     }
+  }
+
+  /** Where a family keeps an encoder layer's parameters, relative to the layer's prefix {@code layer() + i + "."}. */
+  private record LayerNames(String layer, String query, String key, String value, String attentionOutput, String attentionNorm, String up, String down,
+      String outputNorm) {
+    static final LayerNames BERT = new LayerNames("encoder.layer.", "attention.self.query", "attention.self.key", "attention.self.value",
+        "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm");
+    static final LayerNames DISTILBERT = new LayerNames("transformer.layer.", "attention.q_lin", "attention.k_lin", "attention.v_lin",
+        "attention.out_lin", "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm");
   }
 
   /** One {@code [3h, h]} projection from three {@code [h, h]} ones: one GEMM instead of three per layer. */
@@ -289,7 +306,7 @@ public final class BertModel implements AutoCloseable {
   }
 
   /**
-   * Tensor lookup during loading, with the {@code bert.} or {@code roberta.} prefix resolved and every shape checked against the
+   * Tensor lookup during loading, with the {@code bert.}, {@code roberta.} or {@code distilbert.} prefix resolved and every shape checked against the
    * config; public only so {@link Heads} (another package) can load its tensors. Thread-safe (the scope it
    * allocates conversions in is shared).
    */
@@ -305,7 +322,8 @@ public final class BertModel implements AutoCloseable {
       this.scope = scope;
       this.config = config;
       this.prefix = file.names().contains("bert.embeddings.word_embeddings.weight") ? "bert."
-          : file.names().contains("roberta.embeddings.word_embeddings.weight") ? "roberta." : "";
+          : file.names().contains("roberta.embeddings.word_embeddings.weight") ? "roberta."
+          : file.names().contains("distilbert.embeddings.word_embeddings.weight") ? "distilbert." : "";
     }
 
     /** Whether the encoder-relative name (or a head's absolute name) exists. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,5 +104,22 @@ class ModelJsonTest {
     Files.writeString(pooling.resolve("config.json"), "{\"word_embedding_dimension\": 8, \"pooling_mode_mean_tokens\": 1}");
     e = assertThrows(ModelFormatException.class, () -> dev.attn4j.models.heads.SentenceTransformersConfig.read(dir));
     assertTrue(e.getMessage().contains("'pooling_mode_mean_tokens' must be true or false"), e.getMessage());
+  }
+
+  /** DistilBERT names its sizes its own way, has one token type and a fixed LayerNorm epsilon. */
+  @Test
+  void distilBertConfigsMapOntoTheSameShape() throws IOException {
+    String distil = """
+        {"model_type": "distilbert", "vocab_size": 30, "dim": 8, "n_layers": 2, "n_heads": 2, "hidden_dim": 16, "activation": "gelu",
+         "max_position_embeddings": 12, "sinusoidal_pos_embds": false, "id2label": {"0": "NEGATIVE", "1": "POSITIVE"}}""";
+    BertConfig c = BertConfig.read(write(distil));
+    assertEquals(List.of(8, 2, 2, 16, 1, 12), List.of(c.hiddenSize(), c.layers(), c.heads(), c.intermediateSize(), c.typeVocabSize(), c.maxSequenceLength()));
+    assertEquals(1e-12f, c.layerNormEps());
+    assertEquals("distilbert", c.modelType());
+    assertEquals(List.of("NEGATIVE", "POSITIVE"), c.labels());
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> BertConfig.read(write(distil.replace("\"sinusoidal_pos_embds\": false", "\"sinusoidal_pos_embds\": true"))));
+    assertTrue(e.getMessage().contains("sinusoidal_pos_embds"), e.getMessage());
+    e = assertThrows(ModelFormatException.class, () -> BertConfig.read(write(distil.replace("\"dim\": 8, ", ""))));
+    assertTrue(e.getMessage().contains("missing 'dim'"), e.getMessage());
   }
 }

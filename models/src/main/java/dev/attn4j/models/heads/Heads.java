@@ -16,11 +16,12 @@ import java.util.List;
 
 /**
  * The task heads a checkpoint carries, loaded by name (Hugging Face parameter names): masked LM
- * ({@code cls.predictions.*}, or RoBERTa's {@code lm_head.*}; decoder tied to the word embeddings unless stored),
+ * ({@code cls.predictions.*}, RoBERTa's {@code lm_head.*} or DistilBERT's {@code vocab_transform} /
+ * {@code vocab_layer_norm} / {@code vocab_projector}; decoder tied to the word embeddings unless stored),
  * next-sentence prediction ({@code cls.seq_relationship}), question answering ({@code qa_outputs}), sequence or
  * token classification ({@code classifier}, told apart by {@code architectures}; RoBERTa's sequence head
- * {@code classifier.dense} + {@code classifier.out_proj} works on the first token's hidden state, not on the
- * pooler). Asking for a head the checkpoint lacks is an {@link IllegalStateException} naming the missing tensors.
+ * {@code classifier.dense} + {@code classifier.out_proj} and DistilBERT's {@code pre_classifier} (ReLU) +
+ * {@code classifier} work on the first token's hidden state, not on the pooler). Asking for a head the checkpoint lacks is an {@link IllegalStateException} naming the missing tensors.
  *
  * <p>Immutable and thread-safe; outputs are allocated in the caller's scope.
  *
@@ -36,11 +37,13 @@ public final class Heads {
   private final Linear qa;
   private final Linear sequenceClassifier;
   private final Linear sequenceDense;
+  /** DistilBERT's {@code pre_classifier} is followed by ReLU, RoBERTa's {@code classifier.dense} by tanh. */
+  private final boolean sequenceDenseRelu;
   private final Linear tokenClassifier;
   private final List<String> labels;
 
   private Heads(Linear mlmTransform, LayerNorm mlmNorm, Activation mlmActivation, Tensor mlmDecoder, Tensor mlmBias, Linear nsp, Linear qa,
-      Linear sequenceClassifier, Linear sequenceDense, Linear tokenClassifier, List<String> labels) {
+      Linear sequenceClassifier, Linear sequenceDense, boolean sequenceDenseRelu, Linear tokenClassifier, List<String> labels) {
     this.mlmTransform = mlmTransform;
     this.mlmNorm = mlmNorm;
     this.mlmActivation = mlmActivation;
@@ -50,6 +53,7 @@ public final class Heads {
     this.qa = qa;
     this.sequenceClassifier = sequenceClassifier;
     this.sequenceDense = sequenceDense;
+    this.sequenceDenseRelu = sequenceDenseRelu;
     this.tokenClassifier = tokenClassifier;
     this.labels = labels;
   }
@@ -74,13 +78,24 @@ public final class Heads {
       norm = p.layerNorm("lm_head.layer_norm");
       decoder = p.has("lm_head.decoder.weight") ? p.get("lm_head.decoder.weight", config.vocabSize(), h) : wordEmbeddings;
       bias = p.get("lm_head.bias", config.vocabSize());
+    } else if (p.has("vocab_transform.weight")) {
+      // DistilBertForMaskedLM: the configured activation, then its LayerNorm, then the projector (tied unless stored).
+      transform = p.linear("vocab_transform", h, h);
+      norm = p.layerNorm("vocab_layer_norm");
+      decoder = p.has("vocab_projector.weight") ? p.get("vocab_projector.weight", config.vocabSize(), h) : wordEmbeddings;
+      bias = p.get("vocab_projector.bias", config.vocabSize());
     }
     Linear nsp = p.has("cls.seq_relationship.weight") ? p.linear("cls.seq_relationship", 2, h) : null;
     Linear qa = p.has("qa_outputs.weight") ? p.linear("qa_outputs", 2, h) : null;
     Linear seq = null;
     Linear seqDense = null;
     Linear tok = null;
-    if (p.has("classifier.out_proj.weight")) {
+    boolean seqRelu = false;
+    if (p.has("pre_classifier.weight")) {
+      seqDense = p.linear("pre_classifier", h, h);
+      seq = p.linear("classifier", config.labels().size(), h);
+      seqRelu = true;
+    } else if (p.has("classifier.out_proj.weight")) {
       seqDense = p.linear("classifier.dense", h, h);
       seq = p.linear("classifier.out_proj", config.labels().size(), h);
     } else if (p.has("classifier.weight")) {
@@ -94,7 +109,7 @@ public final class Heads {
         seq = c;
       }
     }
-    return new Heads(transform, norm, mlmActivation, decoder, bias, nsp, qa, seq, seqDense, tok, config.labels());
+    return new Heads(transform, norm, mlmActivation, decoder, bias, nsp, qa, seq, seqDense, seqRelu, tok, config.labels());
   }
 
   /** Class labels of the classification heads, by index. */
@@ -126,7 +141,8 @@ public final class Heads {
   /** Masked-LM logits {@code [batch, seq, vocab]}. */
   public Tensor maskedLm(Backend backend, TensorScope scope, BertOutput out) {
     require(mlmTransform, "masked LM",
-        "cls.predictions.transform.dense.weight, cls.predictions.transform.LayerNorm.*, cls.predictions.bias, or lm_head.dense, lm_head.layer_norm, lm_head.bias");
+        "cls.predictions.transform.dense.weight, cls.predictions.transform.LayerNorm.*, cls.predictions.bias, or lm_head.dense, lm_head.layer_norm, lm_head.bias,"
+            + " or vocab_transform, vocab_layer_norm, vocab_projector.bias");
     Tensor t = mlmTransform.forward(backend, scope, out.lastHiddenState(), mlmActivation);
     backend.layerNorm(t, mlmNorm.gamma(), mlmNorm.beta(), mlmNorm.eps());
     return new Linear(mlmDecoder, mlmBias).forward(backend, scope, t, Activation.IDENTITY);
@@ -150,9 +166,11 @@ public final class Heads {
    */
   public Tensor sequenceClassification(Backend backend, TensorScope scope, BertOutput out) {
     require(sequenceClassifier, "sequence classification",
-        "classifier.weight/bias with architectures *ForSequenceClassification, or classifier.dense and classifier.out_proj");
+        "classifier.weight/bias with architectures *ForSequenceClassification, or classifier.dense and classifier.out_proj, or pre_classifier and classifier");
+    Tensor first = out.lastHiddenState().select(1, 0);
     Tensor features = sequenceDense == null ? pooled(out)
-        : Tanh.inPlace(sequenceDense.forward(backend, scope, out.lastHiddenState().select(1, 0), Activation.IDENTITY));
+        : sequenceDenseRelu ? sequenceDense.forward(backend, scope, first, Activation.RELU)
+        : Tanh.inPlace(sequenceDense.forward(backend, scope, first, Activation.IDENTITY));
     return sequenceClassifier.forward(backend, scope, features, Activation.IDENTITY);
   }
 
