@@ -318,6 +318,8 @@ final class ModelCases implements AutoCloseable {
             forward(distilBert(dir), c, ENCODERS.get("synthetic-bert-tiny"));
             distilBertSequenceHead(model(distilBert(dir)), ReferenceData.json(c));
           }));
+        } else {
+          tests.add(dynamicTest("DistilBERT ignores token types, synthetic-bert-tiny/" + c.getFileName(), () -> distilBertIgnoresTypes(model(distilBert(dir)), c)));
         }
       }
     });
@@ -366,6 +368,17 @@ final class ModelCases implements AutoCloseable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A pair's encoding, with its type-1 tokens, gives what the same ids give with every type 0: DistilBERT has no types. */
+  private void distilBertIgnoresTypes(BertModel model, Path golden) {
+    BatchEncoding enc = encode(model, ReferenceData.json(golden));
+    int[][] zeros = new int[enc.batch()][enc.sequenceLength()];
+    try (TensorScope scope = TensorScope.open()) {
+      float[] withTypes = model.forward(backend, scope, ModelInput.of(enc), false, false).lastHiddenState().toArray();
+      float[] without = model.forward(backend, scope, new ModelInput(enc.inputIds(), zeros, enc.attentionMask()), false, false).lastHiddenState().toArray();
+      assertArrayEquals(without, withTypes, "token type ids must not change a DistilBERT forward");
     }
   }
 
