@@ -53,12 +53,7 @@ final class DistilBertLayout {
         config.set(key, bertConfig.get(key));
       }
     }
-    JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), config);
-    for (String f : List.of("vocab.txt", "tokenizer_config.json", "special_tokens_map.json")) {
-      if (Files.isRegularFile(bert.resolve(f))) {
-        Files.copy(bert.resolve(f), out.resolve(f));
-      }
-    }
+    Layouts.writeConfigAndTokenizer(bert, out, config);
     try (SafeTensors in = SafeTensors.open(bert.resolve("model.safetensors")); TensorScope scope = TensorScope.open()) {
       String prefix = in.names().contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
       Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -80,10 +75,10 @@ final class DistilBertLayout {
       if (addHead) {
         int h = bertConfig.path("hidden_size").asInt();
         java.util.SplittableRandom random = new java.util.SplittableRandom(7);
-        tensors.put("pre_classifier.weight", seeded(scope, random, h, h));
-        tensors.put("pre_classifier.bias", seeded(scope, random, h));
-        tensors.put("classifier.weight", seeded(scope, random, 3, h));
-        tensors.put("classifier.bias", seeded(scope, random, 3));
+        tensors.put("pre_classifier.weight", Layouts.seeded(scope, random, h, h));
+        tensors.put("pre_classifier.bias", Layouts.seeded(scope, random, h));
+        tensors.put("classifier.weight", Layouts.seeded(scope, random, 3, h));
+        tensors.put("classifier.bias", Layouts.seeded(scope, random, 3));
       }
       SafeTensors.write(out.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
     }
@@ -125,17 +120,6 @@ final class DistilBertLayout {
       };
     }
     return name.startsWith("classifier.") || name.startsWith("qa_outputs.") ? name : null;
-  }
-
-  /** A tensor of seeded values in [-0.5, 0.5). */
-  private static Tensor seeded(TensorScope scope, java.util.SplittableRandom random, int... dims) {
-    Tensor t = scope.allocate(dims);
-    float[] v = new float[(int) t.size()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) (random.nextDouble() - 0.5);
-    }
-    t.copyFrom(v);
-    return t;
   }
 
   /** The position table with the type-0 row added to each row. */

@@ -104,6 +104,7 @@ final class ModelCases implements AutoCloseable {
     refs.model(HEADS).ifPresent(dir -> nodes.add(dynamicContainer("task heads", headCases(dir))));
     nodes.add(dynamicContainer("RoBERTa layout", robertaCases()));
     nodes.add(dynamicContainer("DistilBERT layout", distilBertCases()));
+    nodes.add(dynamicContainer("ELECTRA layout", electraCases()));
     return nodes;
   }
 
@@ -144,8 +145,8 @@ final class ModelCases implements AutoCloseable {
       boolean padding = paddingComparable(model);
       Budget.check("last_hidden_state", expected, out.lastHiddenState().toArray(),
           i -> mask[i / (seq * h)][i / h % seq] == 1 ? tol.hiddenState() : padding ? tol.paddedHiddenState(paddedTolerance) : Double.POSITIVE_INFINITY);
-      // DistilBERT has no pooler by design; its layout of a checkpoint that has one drops it.
-      if (g.path("pooler_output").isNull() || model.config().modelType().equals("distilbert")) {
+      // DistilBERT and ELECTRA have no pooler by design; their layouts of a checkpoint that has one drop it.
+      if (g.path("pooler_output").isNull() || List.of("distilbert", "electra").contains(model.config().modelType())) {
         assertNull(out.pooled(), "this checkpoint has no pooler");
       } else {
         within("pooler_output", g.path("pooler_output"), out.pooled().toArray(), tol.pooler());
@@ -316,7 +317,7 @@ final class ModelCases implements AutoCloseable {
         if (onlyTypeZero(c)) {
           tests.add(dynamicTest("DistilBERT forward synthetic-bert-tiny/" + c.getFileName(), () -> {
             forward(distilBert(dir), c, ENCODERS.get("synthetic-bert-tiny"));
-            distilBertSequenceHead(model(distilBert(dir)), ReferenceData.json(c));
+            seededSequenceHead(model(distilBert(dir)), ReferenceData.json(c), "pre_classifier", "classifier", x -> Math.max(0, x));
           }));
         } else {
           tests.add(dynamicTest("DistilBERT ignores token types, synthetic-bert-tiny/" + c.getFileName(), () -> distilBertIgnoresTypes(model(distilBert(dir)), c)));
@@ -331,18 +332,19 @@ final class ModelCases implements AutoCloseable {
   }
 
   /**
-   * DistilBERT's sequence head, {@code classifier(relu(pre_classifier(h[:, 0])))}, against the same computed in double
-   * from the golden first-token hidden states and the (seeded) head weights of the layout's copy.
+   * A seeded sequence head, {@code out(activation(dense(h[:, 0])))} (DistilBERT's {@code pre_classifier} + ReLU,
+   * ELECTRA's {@code classifier.dense} + GELU), against the same computed in double from the golden first-token hidden
+   * states and the head weights of the layout's copy.
    */
-  private void distilBertSequenceHead(BertModel model, JsonNode g) {
+  private void seededSequenceHead(BertModel model, JsonNode g, String dense, String out, java.util.function.DoubleUnaryOperator activation) {
     BatchEncoding enc = encode(model, g);
     int h = model.config().hiddenSize();
     int labels = model.config().labels().size();
     try (SafeTensors w = SafeTensors.open(model.directory().resolve("model.safetensors")); TensorScope s = TensorScope.open()) {
-      float[] pw = w.tensor("pre_classifier.weight", s).toArray();
-      float[] pb = w.tensor("pre_classifier.bias", s).toArray();
-      float[] cw = w.tensor("classifier.weight", s).toArray();
-      float[] cb = w.tensor("classifier.bias", s).toArray();
+      float[] pw = w.tensor(dense + ".weight", s).toArray();
+      float[] pb = w.tensor(dense + ".bias", s).toArray();
+      float[] cw = w.tensor(out + ".weight", s).toArray();
+      float[] cb = w.tensor(out + ".bias", s).toArray();
       double[] expected = new double[enc.batch() * labels];
       for (int b = 0; b < enc.batch(); b++) {
         double[] h0 = flatten(g.path("last_hidden_state").get(b).get(0));
@@ -352,7 +354,7 @@ final class ModelCases implements AutoCloseable {
           for (int i = 0; i < h; i++) {
             acc += (double) pw[o * h + i] * h0[i];
           }
-          hidden[o] = Math.max(0, acc);
+          hidden[o] = activation.applyAsDouble(acc);
         }
         for (int c = 0; c < labels; c++) {
           double acc = cb[c];
@@ -364,11 +366,36 @@ final class ModelCases implements AutoCloseable {
       }
       try (TensorScope scope = TensorScope.open()) {
         Tensor logits = model.heads().sequenceClassification(backend, scope, model.forward(backend, scope, ModelInput.of(enc), false, false));
-        Budget.within("DistilBERT sequence logits", expected, logits.toArray(), tol.logits(false));
+        Budget.within(model.config().modelType() + " sequence logits", expected, logits.toArray(), tol.logits(false));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The synthetic checkpoints rewritten in ELECTRA's layout (see {@link ElectraLayout}) against the BERT goldens: every
+   * encoder case, question answering, token classification, and a seeded sequence head against a float64 oracle.
+   */
+  private List<DynamicNode> electraCases() {
+    List<DynamicNode> tests = new ArrayList<>();
+    refs.model("synthetic-bert-tiny").ifPresent(dir -> {
+      for (Path c : ReferenceData.cases(dir.resolve("golden/public"))) {
+        tests.add(dynamicTest("ELECTRA forward synthetic-bert-tiny/" + c.getFileName(), () -> {
+          forward(electra(dir), c, ENCODERS.get("synthetic-bert-tiny"));
+          seededSequenceHead(model(electra(dir)), ReferenceData.json(c), "classifier.dense", "classifier.out_proj", Oracle::gelu);
+        }));
+      }
+    });
+    refs.model(HEADS).ifPresent(root -> {
+      head(tests, root, "qa", "heads", this::questionAnswering, "ELECTRA HEAD ", this::electra);
+      head(tests, root, "tokcls", "tokcls", this::tokenClassification, "ELECTRA HEAD ", this::electra);
+    });
+    return tests;
+  }
+
+  private Path electra(Path bertDir) {
+    return layoutCopy("electra", bertDir, ElectraLayout::write);
   }
 
   /** A pair's encoding, with its type-1 tokens, gives what the same ids give with every type 0: DistilBERT has no types. */

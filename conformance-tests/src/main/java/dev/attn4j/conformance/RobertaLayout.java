@@ -46,12 +46,7 @@ final class RobertaLayout {
     }
     config.set("architectures", architectures);
     config.put("model_type", "roberta").put("pad_token_id", PAD).put("max_position_embeddings", positions + offset);
-    JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), config);
-    for (String f : List.of("vocab.txt", "tokenizer_config.json", "special_tokens_map.json")) {
-      if (Files.isRegularFile(bert.resolve(f))) {
-        Files.copy(bert.resolve(f), out.resolve(f));
-      }
-    }
+    Layouts.writeConfigAndTokenizer(bert, out, config);
     try (SafeTensors in = SafeTensors.open(bert.resolve("model.safetensors")); TensorScope scope = TensorScope.open()) {
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (String name : in.names()) {

@@ -35,8 +35,9 @@ import java.util.TreeMap;
  *     RoBERTa family, whose position ids count on from its padding index (which padding tokens take)
  * @param multiLabel whether the classification labels are independent ({@code problem_type}
  *     {@code multi_label_classification}: one sigmoid per label) rather than exclusive (a softmax over them)
- * @param modelType {@code model_type}: {@code bert}, {@code roberta}, {@code xlm-roberta}, {@code camembert} or
- *     {@code distilbert} (DistilBERT names its sizes and weights its own way, has no token types and no pooler)
+ * @param modelType {@code model_type}: {@code bert}, {@code roberta}, {@code xlm-roberta}, {@code camembert},
+ *     {@code distilbert} (DistilBERT names its sizes and weights its own way, has no token types and no pooler) or
+ *     {@code electra} (BERT's layers under {@code electra.}, with embeddings as wide as the hidden layers)
  */
 public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, int intermediateSize, Activation activation, int maxPositions,
     int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures, int positionOffset, boolean multiLabel, String modelType) {
@@ -69,6 +70,14 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
     boolean distil = type.equals("distilbert");
     int positionOffset = switch (type) {
       case "bert", "distilbert" -> 0;
+      case "electra" -> {
+        // ELECTRA is BERT with other names; a smaller embedding needs a projection (embeddings_project) attn4j lacks.
+        if (root.has("embedding_size") && root.has("hidden_size") && !root.get("embedding_size").equals(root.get("hidden_size"))) {
+          throw new ModelFormatException(file + ": ELECTRA with embedding_size " + root.get("embedding_size") + " != hidden_size " + root.get("hidden_size")
+              + " is not supported (its embeddings_project layer is not implemented)");
+        }
+        yield 0;
+      }
       // RobertaEmbeddings: position ids are padding_idx + 1, + 2, ... for real tokens and padding_idx for padding.
       case "roberta", "xlm-roberta", "camembert" -> {
         JsonNode pad = root.path("pad_token_id");
@@ -78,7 +87,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
         yield pad.asInt(1) + 1;
       }
       default -> throw new ModelFormatException(file + ": model_type '" + type
-          + "' is not supported (supported: bert, roberta, xlm-roberta, camembert, distilbert, and BERT-shaped checkpoints such as MiniLM)");
+          + "' is not supported (supported: bert, roberta, xlm-roberta, camembert, distilbert, electra, and BERT-shaped checkpoints such as MiniLM)");
     };
     if (distil && Json.bool(root, "sinusoidal_pos_embds", false, file)) {
       throw new ModelFormatException(file + ": sinusoidal_pos_embds is not supported (only learned position embeddings)");

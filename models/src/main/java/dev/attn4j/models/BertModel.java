@@ -32,9 +32,9 @@ import java.util.Set;
  * A BERT-shaped encoder loaded from a Hugging Face folder ({@code config.json}, {@code model.safetensors},
  * {@code vocab.txt}, {@code tokenizer.json} or {@code vocab.json} + {@code merges.txt}: WordPiece, byte-level BPE or
  * SentencePiece Unigram): embeddings, the attn4j {@link Encoder}, the pooler and whichever task heads the checkpoint
- * carries. BERT, DistilBERT (its own parameter names, no token types, no pooler) and the RoBERTa family (same layers,
+ * carries. BERT, ELECTRA (BERT's layers), DistilBERT (its own parameter names, no token types, no pooler) and the RoBERTa family (same layers,
  * position ids counted from past the padding index; see {@link BertConfig#positionOffset()}). Parameter names with and without the
- * {@code bert.}, {@code roberta.} or {@code distilbert.} prefix are accepted; every tensor the configuration needs is checked for presence
+ * {@code bert.}, {@code roberta.}, {@code distilbert.} or {@code electra.} prefix are accepted; every tensor the configuration needs is checked for presence
  * and shape at load.
  *
  * <p>Runs on any {@link Backend}. Immutable after loading and safe to share across threads: each
@@ -304,7 +304,7 @@ public final class BertModel implements AutoCloseable {
   }
 
   /**
-   * Tensor lookup during loading, with the {@code bert.}, {@code roberta.} or {@code distilbert.} prefix resolved and every shape checked against the
+   * Tensor lookup during loading, with the {@code bert.}, {@code roberta.}, {@code distilbert.} or {@code electra.} prefix resolved and every shape checked against the
    * config; public only so {@link Heads} (another package) can load its tensors. Thread-safe (the scope it
    * allocates conversions in is shared).
    */
@@ -321,7 +321,8 @@ public final class BertModel implements AutoCloseable {
       this.config = config;
       this.prefix = file.names().contains("bert.embeddings.word_embeddings.weight") ? "bert."
           : file.names().contains("roberta.embeddings.word_embeddings.weight") ? "roberta."
-          : file.names().contains("distilbert.embeddings.word_embeddings.weight") ? "distilbert." : "";
+          : file.names().contains("distilbert.embeddings.word_embeddings.weight") ? "distilbert."
+          : file.names().contains("electra.embeddings.word_embeddings.weight") ? "electra." : "";
     }
 
     /** Whether the encoder-relative name (or a head's absolute name) exists. */

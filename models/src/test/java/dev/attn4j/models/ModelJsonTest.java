@@ -122,4 +122,13 @@ class ModelJsonTest {
     e = assertThrows(ModelFormatException.class, () -> BertConfig.read(write(distil.replace("\"dim\": 8, ", ""))));
     assertTrue(e.getMessage().contains("missing 'dim'"), e.getMessage());
   }
+
+  /** ELECTRA is BERT's shape under other names; a narrower embedding would need a projection attn4j does not have. */
+  @Test
+  void electraConfigsNeedEmbeddingsAsWideAsTheLayers() throws IOException {
+    String electra = CONFIG.replace("\"bert\"", "\"electra\"").replace("\"hidden_size\": 8", "\"hidden_size\": 8, \"embedding_size\": 8");
+    assertEquals("electra", BertConfig.read(write(electra)).modelType());
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> BertConfig.read(write(electra.replace("\"embedding_size\": 8", "\"embedding_size\": 4"))));
+    assertTrue(e.getMessage().contains("embedding_size 4 != hidden_size 8"), e.getMessage());
+  }
 }

@@ -20,14 +20,17 @@ import java.util.List;
  * {@code vocab_layer_norm} / {@code vocab_projector}; decoder tied to the word embeddings unless stored),
  * next-sentence prediction ({@code cls.seq_relationship}), question answering ({@code qa_outputs}), sequence or
  * token classification ({@code classifier}, told apart by {@code architectures}; RoBERTa's sequence head
- * {@code classifier.dense} + {@code classifier.out_proj} and DistilBERT's {@code pre_classifier} (ReLU) +
- * {@code classifier} work on the first token's hidden state, not on the pooler). Asking for a head the checkpoint lacks is an {@link IllegalStateException} naming the missing tensors.
+ * {@code classifier.dense} (tanh; GELU for ELECTRA) + {@code classifier.out_proj} and DistilBERT's
+ * {@code pre_classifier} (ReLU) + {@code classifier} work on the first token's hidden state, not on the pooler). Asking for a head the checkpoint lacks is an {@link IllegalStateException} naming the missing tensors.
  *
  * <p>Immutable and thread-safe; outputs are allocated in the caller's scope.
  *
  * <p>Stability: stable since 0.1.
  */
 public final class Heads {
+  /** The activation after a sequence head's dense layer (tanh is not among the backends' activations). */
+  private enum DenseActivation { TANH, RELU, GELU }
+
   private final Linear mlmTransform;
   private final LayerNorm mlmNorm;
   private final Activation mlmActivation;
@@ -37,13 +40,16 @@ public final class Heads {
   private final Linear qa;
   private final Linear sequenceClassifier;
   private final Linear sequenceDense;
-  /** DistilBERT's {@code pre_classifier} is followed by ReLU, RoBERTa's {@code classifier.dense} by tanh. */
-  private final boolean sequenceDenseRelu;
+  /**
+   * The activation after the sequence head's dense layer: tanh (RoBERTa's {@code classifier.dense}), ReLU (DistilBERT's
+   * {@code pre_classifier}) or GELU (ELECTRA's {@code classifier.dense}); null without a dense layer.
+   */
+  private final DenseActivation sequenceDenseActivation;
   private final Linear tokenClassifier;
   private final List<String> labels;
 
   private Heads(Linear mlmTransform, LayerNorm mlmNorm, Activation mlmActivation, Tensor mlmDecoder, Tensor mlmBias, Linear nsp, Linear qa,
-      Linear sequenceClassifier, Linear sequenceDense, boolean sequenceDenseRelu, Linear tokenClassifier, List<String> labels) {
+      Linear sequenceClassifier, Linear sequenceDense, DenseActivation sequenceDenseActivation, Linear tokenClassifier, List<String> labels) {
     this.mlmTransform = mlmTransform;
     this.mlmNorm = mlmNorm;
     this.mlmActivation = mlmActivation;
@@ -53,7 +59,7 @@ public final class Heads {
     this.qa = qa;
     this.sequenceClassifier = sequenceClassifier;
     this.sequenceDense = sequenceDense;
-    this.sequenceDenseRelu = sequenceDenseRelu;
+    this.sequenceDenseActivation = sequenceDenseActivation;
     this.tokenClassifier = tokenClassifier;
     this.labels = labels;
   }
@@ -90,14 +96,16 @@ public final class Heads {
     Linear seq = null;
     Linear seqDense = null;
     Linear tok = null;
-    boolean seqRelu = false;
+    DenseActivation seqActivation = null;
     if (p.has("pre_classifier.weight")) {
       seqDense = p.linear("pre_classifier", h, h);
       seq = p.linear("classifier", config.labels().size(), h);
-      seqRelu = true;
+      seqActivation = DenseActivation.RELU;
     } else if (p.has("classifier.out_proj.weight")) {
       seqDense = p.linear("classifier.dense", h, h);
       seq = p.linear("classifier.out_proj", config.labels().size(), h);
+      // ElectraClassificationHead applies GELU where RobertaClassificationHead applies tanh.
+      seqActivation = config.modelType().equals("electra") ? DenseActivation.GELU : DenseActivation.TANH;
     } else if (p.has("classifier.weight")) {
       Linear c = p.linear("classifier", config.labels().size(), h);
       boolean token = config.architectures().stream().anyMatch(a -> a.endsWith("ForTokenClassification"));
@@ -109,7 +117,7 @@ public final class Heads {
         seq = c;
       }
     }
-    return new Heads(transform, norm, mlmActivation, decoder, bias, nsp, qa, seq, seqDense, seqRelu, tok, config.labels());
+    return new Heads(transform, norm, mlmActivation, decoder, bias, nsp, qa, seq, seqDense, seqActivation, tok, config.labels());
   }
 
   /** Class labels of the classification heads, by index. */
@@ -169,8 +177,11 @@ public final class Heads {
         "classifier.weight/bias with architectures *ForSequenceClassification, or classifier.dense and classifier.out_proj, or pre_classifier and classifier");
     Tensor first = out.lastHiddenState().select(1, 0);
     Tensor features = sequenceDense == null ? pooled(out)
-        : sequenceDenseRelu ? sequenceDense.forward(backend, scope, first, Activation.RELU)
-        : Tanh.inPlace(sequenceDense.forward(backend, scope, first, Activation.IDENTITY));
+        : switch (sequenceDenseActivation) {
+          case TANH -> Tanh.inPlace(sequenceDense.forward(backend, scope, first, Activation.IDENTITY));
+          case RELU -> sequenceDense.forward(backend, scope, first, Activation.RELU);
+          case GELU -> sequenceDense.forward(backend, scope, first, Activation.GELU);
+        };
     return sequenceClassifier.forward(backend, scope, features, Activation.IDENTITY);
   }
 

@@ -1,0 +1,67 @@
+package dev.attn4j.conformance;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attn4j.api.tensor.Tensor;
+import dev.attn4j.api.tensor.TensorScope;
+import dev.attn4j.models.safetensors.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Rewrites a BERT checkpoint folder in ELECTRA's layout (a discriminator: BERT's layers under {@code electra.},
+ * embeddings as wide as the hidden layers, no pooler), so that the BERT goldens also check ELECTRA loading: every
+ * input, token types included. The masked-LM, next-sentence and BERT sequence heads have no ELECTRA equivalent here and
+ * are left out; a checkpoint without heads gets a seeded {@code ElectraClassificationHead} ({@code classifier.dense},
+ * GELU, {@code classifier.out_proj}) of 3 labels, whose logits are checked against a float64 oracle. Stateless.
+ */
+final class ElectraLayout {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private ElectraLayout() {}
+
+  /** Writes the ELECTRA copy of BERT folder {@code bert} into the new folder {@code out}; returns {@code out}. */
+  static Path write(Path bert, Path out) throws IOException {
+    Files.createDirectories(out);
+    ObjectNode config = (ObjectNode) JSON.readTree(bert.resolve("config.json").toFile());
+    int h = config.path("hidden_size").asInt();
+    boolean addHead = !config.has("id2label") && config.path("architectures").toString().contains("BertModel");
+    ArrayNode architectures = JSON.createArrayNode();
+    config.path("architectures").forEach(a -> architectures.add(a.asText().replace("Bert", "Electra")));
+    if (addHead) {
+      architectures.removeAll().add("ElectraForSequenceClassification");
+      config.putObject("id2label").put("0", "a").put("1", "b").put("2", "c");
+    }
+    config.set("architectures", architectures);
+    config.put("model_type", "electra").put("embedding_size", h);
+    Layouts.writeConfigAndTokenizer(bert, out, config);
+    try (SafeTensors in = SafeTensors.open(bert.resolve("model.safetensors")); TensorScope scope = TensorScope.open()) {
+      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      for (String name : in.names()) {
+        if (!in.info(name).orElseThrow().dtype().floating()) {
+          continue;
+        }
+        String bare = name.startsWith("bert.") ? name.substring("bert.".length()) : name;
+        if (bare.startsWith("embeddings.") || bare.startsWith("encoder.")) {
+          tensors.put("electra." + bare, in.tensor(name, scope));
+        } else if (bare.startsWith("qa_outputs.") || bare.startsWith("classifier.") && config.path("architectures").toString().contains("TokenClassification")) {
+          tensors.put(bare, in.tensor(name, scope));
+        }
+      }
+      if (addHead) {
+        SplittableRandom random = new SplittableRandom(11);
+        tensors.put("classifier.dense.weight", Layouts.seeded(scope, random, h, h));
+        tensors.put("classifier.dense.bias", Layouts.seeded(scope, random, h));
+        tensors.put("classifier.out_proj.weight", Layouts.seeded(scope, random, 3, h));
+        tensors.put("classifier.out_proj.bias", Layouts.seeded(scope, random, 3));
+      }
+      SafeTensors.write(out.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+    }
+    return out;
+  }
+}
