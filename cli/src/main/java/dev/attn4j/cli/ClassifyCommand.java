@@ -27,8 +27,7 @@ import picocli.CommandLine.Option;
  * batches; the results come in input order.
  */
 @Command(name = "classify", mixinStandardHelpOptions = true,
-    description = {"Sequence classification (labels with scores; one label: a relevance score, as cross-encoders give),",
-        "or with --tokens token classification (each token's label and the entities they form, e.g. names and places)."})
+    description = "Classify texts or pairs: labels with scores (a cross-encoder's relevance), or with --tokens each token's label and the entities.")
 final class ClassifyCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin InputOptions in;
