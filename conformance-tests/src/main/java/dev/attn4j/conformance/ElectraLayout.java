@@ -64,4 +64,37 @@ final class ElectraLayout {
     }
     return out;
   }
+
+  /**
+   * ELECTRA-small's shape from BERT folder {@code bert}: its encoder layers as they are, under embedding tables and a
+   * LayerNorm of width {@code width} (seeded) projected up by a seeded {@code embeddings_project}. No golden covers it:
+   * the embedding output is checked against a float64 oracle, the layers above it are the BERT layers the goldens check.
+   */
+  static Path writeNarrow(Path bert, Path out, int width) throws IOException {
+    Files.createDirectories(out);
+    ObjectNode config = (ObjectNode) JSON.readTree(bert.resolve("config.json").toFile());
+    int h = config.path("hidden_size").asInt();
+    config.putArray("architectures").add("ElectraModel");
+    config.put("model_type", "electra").put("embedding_size", width);
+    Layouts.writeConfigAndTokenizer(bert, out, config);
+    try (SafeTensors in = SafeTensors.open(bert.resolve("model.safetensors")); TensorScope scope = TensorScope.open()) {
+      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      SplittableRandom random = new SplittableRandom(13);
+      tensors.put("electra.embeddings.word_embeddings.weight", Layouts.seeded(scope, random, config.path("vocab_size").asInt(), width));
+      tensors.put("electra.embeddings.position_embeddings.weight", Layouts.seeded(scope, random, config.path("max_position_embeddings").asInt(), width));
+      tensors.put("electra.embeddings.token_type_embeddings.weight", Layouts.seeded(scope, random, config.path("type_vocab_size").asInt(), width));
+      tensors.put("electra.embeddings.LayerNorm.weight", Layouts.seeded(scope, random, width));
+      tensors.put("electra.embeddings.LayerNorm.bias", Layouts.seeded(scope, random, width));
+      tensors.put("electra.embeddings_project.weight", Layouts.seeded(scope, random, h, width));
+      tensors.put("electra.embeddings_project.bias", Layouts.seeded(scope, random, h));
+      for (String name : in.names()) {
+        String bare = name.startsWith("bert.") ? name.substring("bert.".length()) : name;
+        if (bare.startsWith("encoder.") && in.info(name).orElseThrow().dtype().floating()) {
+          tensors.put("electra." + bare, in.tensor(name, scope));
+        }
+      }
+      SafeTensors.write(out.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+    }
+    return out;
+  }
 }

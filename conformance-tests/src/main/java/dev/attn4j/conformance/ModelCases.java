@@ -375,7 +375,8 @@ final class ModelCases implements AutoCloseable {
 
   /**
    * The synthetic checkpoints rewritten in ELECTRA's layout (see {@link ElectraLayout}) against the BERT goldens: every
-   * encoder case, question answering, token classification, and a seeded sequence head against a float64 oracle.
+   * encoder case, question answering, token classification, a seeded sequence head against a float64 oracle, and
+   * ELECTRA-small's narrower embeddings with their projection against a float64 oracle.
    */
   private List<DynamicNode> electraCases() {
     List<DynamicNode> tests = new ArrayList<>();
@@ -387,11 +388,68 @@ final class ModelCases implements AutoCloseable {
         }));
       }
     });
+    refs.model("synthetic-bert-tiny").ifPresent(dir -> tests.add(dynamicTest("ELECTRA embeddings narrower than the layers (embeddings_project)",
+        () -> narrowElectraEmbeddings(model(layoutCopy("electra-small", dir, (bert, out) -> ElectraLayout.writeNarrow(bert, out, 40)))))));
     refs.model(HEADS).ifPresent(root -> {
       head(tests, root, "qa", "heads", this::questionAnswering, "ELECTRA HEAD ", this::electra);
       head(tests, root, "tokcls", "tokcls", this::tokenClassification, "ELECTRA HEAD ", this::electra);
     });
     return tests;
+  }
+
+  /**
+   * The embedding output (hidden state 0) of an ELECTRA checkpoint with narrower embeddings: word + position + type
+   * rows, LayerNorm over the narrow width, then {@code embeddings_project} up to the hidden size, computed in double
+   * from the checkpoint's tensors.
+   */
+  private void narrowElectraEmbeddings(BertModel model) {
+    int e = model.config().embeddingSize();
+    int h = model.config().hiddenSize();
+    assertTrue(e < h, "the copy's embeddings are narrower than its layers");
+    BatchEncoding enc = model.tokenizer().encodeBatch(List.of("the cat sat on the mat.", "a dog"), List.of("hello world", "x"), 64);
+    try (SafeTensors w = SafeTensors.open(model.directory().resolve("model.safetensors")); TensorScope s = TensorScope.open()) {
+      float[] word = w.tensor("electra.embeddings.word_embeddings.weight", s).toArray();
+      float[] pos = w.tensor("electra.embeddings.position_embeddings.weight", s).toArray();
+      float[] type = w.tensor("electra.embeddings.token_type_embeddings.weight", s).toArray();
+      float[] gamma = w.tensor("electra.embeddings.LayerNorm.weight", s).toArray();
+      float[] beta = w.tensor("electra.embeddings.LayerNorm.bias", s).toArray();
+      float[] pw = w.tensor("electra.embeddings_project.weight", s).toArray();
+      float[] pb = w.tensor("electra.embeddings_project.bias", s).toArray();
+      int seq = enc.sequenceLength();
+      double[] expected = new double[enc.batch() * seq * h];
+      for (int b = 0; b < enc.batch(); b++) {
+        for (int t = 0; t < seq; t++) {
+          double[] x = new double[e];
+          double mean = 0;
+          for (int i = 0; i < e; i++) {
+            x[i] = (double) word[enc.inputIds()[b][t] * e + i] + pos[t * e + i] + type[enc.typeIds()[b][t] * e + i];
+            mean += x[i] / e;
+          }
+          double var = 0;
+          for (int i = 0; i < e; i++) {
+            var += (x[i] - mean) * (x[i] - mean) / e;
+          }
+          for (int i = 0; i < e; i++) {
+            x[i] = (x[i] - mean) / Math.sqrt(var + model.config().layerNormEps()) * gamma[i] + beta[i];
+          }
+          for (int o = 0; o < h; o++) {
+            double acc = pb[o];
+            for (int i = 0; i < e; i++) {
+              acc += (double) pw[o * e + i] * x[i];
+            }
+            expected[(b * seq + t) * h + o] = acc;
+          }
+        }
+      }
+      try (TensorScope scope = TensorScope.open()) {
+        BertOutput out = model.forward(backend, scope, ModelInput.of(enc), true, false);
+        assertEquals(List.of(enc.batch(), seq, h), List.of(out.hiddenStates().get(0).dim(0), out.hiddenStates().get(0).dim(1), out.hiddenStates().get(0).dim(2)));
+        Budget.within("ELECTRA projected embeddings", expected, out.hiddenStates().get(0).toArray(), tol.hiddenState());
+        assertEquals(List.of(enc.batch(), seq, h), List.of(out.lastHiddenState().dim(0), out.lastHiddenState().dim(1), out.lastHiddenState().dim(2)));
+      }
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
   }
 
   private Path electra(Path bertDir) {

@@ -37,15 +37,19 @@ import java.util.TreeMap;
  *     {@code multi_label_classification}: one sigmoid per label) rather than exclusive (a softmax over them)
  * @param modelType {@code model_type}: {@code bert}, {@code roberta}, {@code xlm-roberta}, {@code camembert},
  *     {@code distilbert} (DistilBERT names its sizes and weights its own way, has no token types and no pooler) or
- *     {@code electra} (BERT's layers under {@code electra.}, with embeddings as wide as the hidden layers)
+ *     {@code electra} (BERT's layers under {@code electra.})
+ * @param embeddingSize width of the embedding tables: the hidden size, except for ELECTRA checkpoints whose narrower
+ *     embeddings ({@code embedding_size}) are projected up by {@code embeddings_project}
  */
 public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, int intermediateSize, Activation activation, int maxPositions,
-    int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures, int positionOffset, boolean multiLabel, String modelType) {
+    int typeVocabSize, float layerNormEps, List<String> labels, List<String> architectures, int positionOffset, boolean multiLabel, String modelType,
+    int embeddingSize) {
 
   public BertConfig {
     labels = List.copyOf(labels);
     architectures = List.copyOf(architectures);
-    if (vocabSize <= 0 || hiddenSize <= 0 || layers <= 0 || heads <= 0 || intermediateSize <= 0 || maxPositions <= 0 || typeVocabSize <= 0) {
+    if (vocabSize <= 0 || hiddenSize <= 0 || layers <= 0 || heads <= 0 || intermediateSize <= 0 || maxPositions <= 0 || typeVocabSize <= 0
+        || embeddingSize <= 0) {
       throw new IllegalArgumentException("model sizes must be positive");
     }
     if (positionOffset < 0 || positionOffset >= maxPositions) {
@@ -70,14 +74,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
     boolean distil = type.equals("distilbert");
     int positionOffset = switch (type) {
       case "bert", "distilbert" -> 0;
-      case "electra" -> {
-        // ELECTRA is BERT with other names; a smaller embedding needs a projection (embeddings_project) attn4j lacks.
-        if (root.has("embedding_size") && root.has("hidden_size") && !root.get("embedding_size").equals(root.get("hidden_size"))) {
-          throw new ModelFormatException(file + ": ELECTRA with embedding_size " + root.get("embedding_size") + " != hidden_size " + root.get("hidden_size")
-              + " is not supported (its embeddings_project layer is not implemented)");
-        }
-        yield 0;
-      }
+      case "electra" -> 0;
       // RobertaEmbeddings: position ids are padding_idx + 1, + 2, ... for real tokens and padding_idx for padding.
       case "roberta", "xlm-roberta", "camembert" -> {
         JsonNode pad = root.path("pad_token_id");
@@ -140,11 +137,14 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
     // DistilBERT's LayerNorms are built with eps 1e-12 whatever the file says, and it has no token types.
     double eps = distil ? 1e-12 : epsNode.asDouble(1e-12);
     int typeVocab = distil ? 1 : root.has("type_vocab_size") ? Json.positiveInt(root, "type_vocab_size", file) : 2;
+    int hidden = Json.positiveInt(root, distil ? "dim" : "hidden_size", file);
+    int embedding = type.equals("electra") && root.has("embedding_size") ? Json.positiveInt(root, "embedding_size", file) : hidden;
     try {
-      return new BertConfig(Json.positiveInt(root, "vocab_size", file), Json.positiveInt(root, distil ? "dim" : "hidden_size", file),
+      return new BertConfig(Json.positiveInt(root, "vocab_size", file), hidden,
           Json.positiveInt(root, distil ? "n_layers" : "num_hidden_layers", file), Json.positiveInt(root, distil ? "n_heads" : "num_attention_heads", file),
           Json.positiveInt(root, distil ? "hidden_dim" : "intermediate_size", file), activation, Json.positiveInt(root, "max_position_embeddings", file),
-          typeVocab, (float) eps, Collections.unmodifiableList(labels), architectures, positionOffset, problemType.equals("multi_label_classification"), type);
+          typeVocab, (float) eps, Collections.unmodifiableList(labels), architectures, positionOffset, problemType.equals("multi_label_classification"), type,
+          embedding);
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file + ": " + e.getMessage(), e);
     }

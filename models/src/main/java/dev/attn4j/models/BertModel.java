@@ -59,6 +59,8 @@ public final class BertModel implements AutoCloseable {
   /** Token-type rows, or null for a family without token types (DistilBERT), which ignores the type ids it is given. */
   private final Tensor typeEmbeddings;
   private final LayerNorm embeddingNorm;
+  /** ELECTRA's {@code embeddings_project} from narrower embeddings up to the hidden size, or null. */
+  private final Linear embeddingProjection;
   private final Encoder encoder;
   private final Linear pooler;
   private final Heads heads;
@@ -72,12 +74,14 @@ public final class BertModel implements AutoCloseable {
     this.weights = weights;
     Params p = new Params(file, weights, config);
     int h = config.hiddenSize();
-    this.wordEmbeddings = p.get("embeddings.word_embeddings.weight", config.vocabSize(), h);
-    this.positionEmbeddings = p.get("embeddings.position_embeddings.weight", config.maxPositions(), h);
+    int e = config.embeddingSize();
+    this.wordEmbeddings = p.get("embeddings.word_embeddings.weight", config.vocabSize(), e);
+    this.positionEmbeddings = p.get("embeddings.position_embeddings.weight", config.maxPositions(), e);
     LayerNames names = config.modelType().equals("distilbert") ? LayerNames.DISTILBERT : LayerNames.BERT;
     // DistilBERT has no token types; like Hugging Face's DistilBertModel it ignores the ids a pair's encoding carries.
-    this.typeEmbeddings = names == LayerNames.DISTILBERT ? null : p.get("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
-    this.embeddingNorm = p.layerNorm("embeddings.LayerNorm");
+    this.typeEmbeddings = names == LayerNames.DISTILBERT ? null : p.get("embeddings.token_type_embeddings.weight", config.typeVocabSize(), e);
+    this.embeddingNorm = p.layerNorm("embeddings.LayerNorm", e);
+    this.embeddingProjection = e == h ? null : p.linear("embeddings_project", h, e);
     List<EncoderLayer> layers = new ArrayList<>();
     for (int i = 0; i < config.layers(); i++) {
       String l = names.layer() + i + ".";
@@ -243,11 +247,11 @@ public final class BertModel implements AutoCloseable {
     }
   }
 
-  /** word + position + token type embeddings, then LayerNorm: {@code [batch, seq, hidden]}. */
+  /** word + position + token type embeddings, then LayerNorm (and ELECTRA's projection): {@code [batch, seq, hidden]}. */
   private Tensor embed(Backend backend, TensorScope scope, ModelInput input) {
     int batch = input.batch();
     int seq = input.sequenceLength();
-    int h = config.hiddenSize();
+    int h = config.embeddingSize();
     Tensor x = scope.allocate(batch, seq, h);
     MemorySegment out = x.segment();
     MemorySegment word = wordEmbeddings.segment();
@@ -277,7 +281,7 @@ public final class BertModel implements AutoCloseable {
       }
     }
     backend.layerNorm(x, embeddingNorm.gamma(), embeddingNorm.beta(), embeddingNorm.eps());
-    return x;
+    return embeddingProjection == null ? x : embeddingProjection.forward(backend, scope, x, Activation.IDENTITY);
   }
 
   /** {@code sum += table[index]} for a {@code [rows, sum.length]} table; {@code buffer} is as long as {@code sum}. */
@@ -349,9 +353,13 @@ public final class BertModel implements AutoCloseable {
       return new Linear(get(name + ".weight", out, in), get(name + ".bias", out));
     }
 
-    /** A LayerNorm at {@code name.weight/bias} (or the older {@code gamma/beta}). */
+    /** A LayerNorm over the hidden size at {@code name.weight/bias} (or the older {@code gamma/beta}). */
     public LayerNorm layerNorm(String name) throws ModelFormatException {
-      int h = config.hiddenSize();
+      return layerNorm(name, config.hiddenSize());
+    }
+
+    /** A LayerNorm over {@code h} features. */
+    LayerNorm layerNorm(String name, int h) throws ModelFormatException {
       boolean old = !has(name + ".weight") && has(name + ".gamma");
       return new LayerNorm(get(name + (old ? ".gamma" : ".weight"), h), get(name + (old ? ".beta" : ".bias"), h), config.layerNormEps());
     }
