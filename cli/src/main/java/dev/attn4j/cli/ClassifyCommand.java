@@ -97,22 +97,13 @@ final class ClassifyCommand implements Callable<Integer> {
       for (int b = 0; b < batch.size(); b++) {
         Item item = batch.get(b);
         if (tokenTask) {
-          writeTokens(g, item, rows(logits.select(0, b), item.length()), labels);
+          writeTokens(g, item, Decoding.tokenRows(logits.select(0, b), item.length()), labels);
         } else {
           List<Prediction> all = Decoding.classify(logits.select(0, b).toArray(), labels, m.config().multiLabel());
           writeLabels(g, item, all.subList(0, topK == null ? all.size() : Math.min(topK, all.size())));
         }
       }
     }
-  }
-
-  /** The first {@code n} rows of a {@code [seq, labels]} tensor. */
-  private static float[][] rows(Tensor t, int n) {
-    float[][] out = new float[n][];
-    for (int i = 0; i < n; i++) {
-      out[i] = t.select(0, i).toArray();
-    }
-    return out;
   }
 
   private void writeLabels(JsonGenerator g, Item item, List<Prediction> top) throws IOException {

@@ -1,6 +1,5 @@
 package dev.attn4j.conformance;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attn4j.api.tensor.Tensor;
@@ -25,15 +24,13 @@ import java.util.Map;
  * the golden hidden states. Stateless.
  */
 final class DistilBertLayout {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private DistilBertLayout() {}
 
   /** Writes the DistilBERT copy of BERT folder {@code bert} into the new folder {@code out}; returns {@code out}. */
   static Path write(Path bert, Path out) throws IOException {
     Files.createDirectories(out);
-    ObjectNode bertConfig = (ObjectNode) JSON.readTree(bert.resolve("config.json").toFile());
-    ObjectNode config = JSON.createObjectNode();
+    ObjectNode bertConfig = Layouts.readConfig(bert);
+    ObjectNode config = Layouts.JSON.createObjectNode();
     ArrayNode architectures = config.putArray("architectures");
     bertConfig.path("architectures").forEach(a -> architectures.add(a.asText().replace("Bert", "DistilBert")));
     boolean sequenceHead = bertConfig.path("architectures").toString().contains("ForSequenceClassification");

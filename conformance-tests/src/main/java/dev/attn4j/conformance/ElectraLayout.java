@@ -1,6 +1,5 @@
 package dev.attn4j.conformance;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attn4j.api.tensor.Tensor;
@@ -21,17 +20,15 @@ import java.util.SplittableRandom;
  * GELU, {@code classifier.out_proj}) of 3 labels, whose logits are checked against a float64 oracle. Stateless.
  */
 final class ElectraLayout {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private ElectraLayout() {}
 
   /** Writes the ELECTRA copy of BERT folder {@code bert} into the new folder {@code out}; returns {@code out}. */
   static Path write(Path bert, Path out) throws IOException {
     Files.createDirectories(out);
-    ObjectNode config = (ObjectNode) JSON.readTree(bert.resolve("config.json").toFile());
+    ObjectNode config = Layouts.readConfig(bert);
     int h = config.path("hidden_size").asInt();
     boolean addHead = !config.has("id2label") && config.path("architectures").toString().contains("BertModel");
-    ArrayNode architectures = JSON.createArrayNode();
+    ArrayNode architectures = Layouts.JSON.createArrayNode();
     config.path("architectures").forEach(a -> architectures.add(a.asText().replace("Bert", "Electra")));
     if (addHead) {
       architectures.removeAll().add("ElectraForSequenceClassification");
@@ -72,7 +69,7 @@ final class ElectraLayout {
    */
   static Path writeNarrow(Path bert, Path out, int width) throws IOException {
     Files.createDirectories(out);
-    ObjectNode config = (ObjectNode) JSON.readTree(bert.resolve("config.json").toFile());
+    ObjectNode config = Layouts.readConfig(bert);
     int h = config.path("hidden_size").asInt();
     config.putArray("architectures").add("ElectraModel");
     config.put("model_type", "electra").put("embedding_size", width);

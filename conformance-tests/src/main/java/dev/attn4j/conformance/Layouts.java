@@ -1,5 +1,6 @@
 package dev.attn4j.conformance;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attn4j.api.tensor.Tensor;
 import dev.attn4j.api.tensor.TensorScope;
@@ -11,12 +12,18 @@ import java.util.SplittableRandom;
 
 /**
  * What the checkpoint rewriters ({@link RobertaLayout}, {@link DistilBertLayout}, {@link ElectraLayout}) share: the
- * config written out, the tokenizer files copied as they are, seeded head weights. Stateless.
+ * config read and written out, the tokenizer files copied as they are, seeded head weights. Stateless.
  */
 final class Layouts {
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  /** The one JSON mapper of the layout writers. */
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private Layouts() {}
+
+  /** The {@code config.json} of BERT folder {@code bert}, to edit. */
+  static ObjectNode readConfig(Path bert) throws IOException {
+    return (ObjectNode) JSON.readTree(bert.resolve("config.json").toFile());
+  }
 
   /** Writes {@code config} as the copy's config.json and copies the tokenizer files of {@code bert} that exist. */
   static void writeConfigAndTokenizer(Path bert, Path out, ObjectNode config) throws IOException {

@@ -1,6 +1,5 @@
 package dev.attn4j.conformance;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attn4j.api.tensor.Tensor;
@@ -24,7 +23,6 @@ import java.util.Map;
  * are written as three shards with an index, as Hugging Face saves a large checkpoint. Stateless.
  */
 final class RobertaLayout {
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** The BERT vocabularies' {@code [PAD]}: RoBERTa's padding index here, so its position ids start at 1. */
   private static final int PAD = 0;
   /** Weight files the copy is split over. */
@@ -35,11 +33,11 @@ final class RobertaLayout {
   /** Writes the RoBERTa copy of BERT folder {@code bert} into the new folder {@code out}; returns {@code out}. */
   static Path write(Path bert, Path out) throws IOException {
     Files.createDirectories(out);
-    ObjectNode config = (ObjectNode) JSON.readTree(bert.resolve("config.json").toFile());
+    ObjectNode config = Layouts.readConfig(bert);
     int offset = PAD + 1;
     int positions = config.path("max_position_embeddings").asInt();
     boolean sequenceHead = false;
-    ArrayNode architectures = JSON.createArrayNode();
+    ArrayNode architectures = Layouts.JSON.createArrayNode();
     for (var a : config.path("architectures")) {
       sequenceHead |= a.asText().endsWith("ForSequenceClassification");
       architectures.add(a.asText().replace("Bert", "Roberta"));
@@ -73,7 +71,7 @@ final class RobertaLayout {
     for (int i = 0; i < SHARDS; i++) {
       shards.add(new LinkedHashMap<>());
     }
-    ObjectNode index = JSON.createObjectNode();
+    ObjectNode index = Layouts.JSON.createObjectNode();
     index.putObject("metadata").put("total_size", tensors.values().stream().mapToLong(t -> t.size() * Float.BYTES).sum());
     ObjectNode map = index.putObject("weight_map");
     int k = 0;
@@ -85,7 +83,7 @@ final class RobertaLayout {
     for (int i = 0; i < SHARDS; i++) {
       SafeTensors.write(out.resolve(shardName(i)), shards.get(i), Map.of("format", "pt"));
     }
-    JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("model.safetensors.index.json").toFile(), index);
+    Layouts.JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("model.safetensors.index.json").toFile(), index);
   }
 
   private static String shardName(int i) {

@@ -102,12 +102,7 @@ public final class TokenClassifier {
       List<List<Entity>> out = new ArrayList<>(batch.size());
       for (int b = 0; b < batch.size(); b++) {
         Encoding e = batch.get(b);
-        Tensor row = logits.select(0, b);
-        float[][] rows = new float[e.length()][];
-        for (int t = 0; t < rows.length; t++) {
-          rows[t] = row.select(0, t).toArray();
-        }
-        out.add(Decoding.entities(rows, e, model.config().labels(), sources.get(e)));
+        out.add(Decoding.entities(Decoding.tokenRows(logits.select(0, b), e.length()), e, model.config().labels(), sources.get(e)));
       }
       return out;
     }

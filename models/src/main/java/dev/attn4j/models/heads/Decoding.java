@@ -123,6 +123,25 @@ public final class Decoding {
   }
 
   /**
+   * The first {@code tokens} rows of one sequence's token-classification logits {@code [seq, labels]}, as
+   * {@link #entities} takes them, copied out of the tensor at once.
+   *
+   * @throws IllegalArgumentException if {@code logits} is not two-dimensional or has fewer rows
+   */
+  public static float[][] tokenRows(dev.attn4j.api.tensor.Tensor logits, int tokens) {
+    if (logits.rank() != 2 || tokens < 0 || tokens > logits.dim(0)) {
+      throw new IllegalArgumentException("need " + tokens + " rows of [seq, labels] logits, got " + logits.shape());
+    }
+    int labels = logits.dim(1);
+    float[] all = logits.slice(0, 0, tokens).toArray();
+    float[][] out = new float[tokens][];
+    for (int t = 0; t < tokens; t++) {
+      out[t] = java.util.Arrays.copyOfRange(all, t * labels, (t + 1) * labels);
+    }
+    return out;
+  }
+
+  /**
    * The entities of one token-classification row, as Hugging Face's token-classification pipeline groups them with
    * its "simple" aggregation: each real token takes its most probable label (softmax over the labels; special and
    * padding tokens are skipped), consecutive tokens of the same type join while the next one does not start with
